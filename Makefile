@@ -1,0 +1,30 @@
+# fingerlog — `make demo` sets up and runs the example, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: help venv demo test lint check bench bench-batch clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv with fingerlog and its test tools
+
+demo: $(STAMP)  ## scan the bundled example job with the bundled rules
+	$(VENV)/bin/fingerlog lint rules/
+
+test: $(STAMP)  ## run the test suite
+	$(PY) -m pytest -q
+
+bench: $(STAMP)  ## scanning throughput against ripgrep and ISA-L (prints ratios)
+	$(PY) bench/scan_bench.py
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .cache

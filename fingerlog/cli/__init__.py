@@ -1,0 +1,53 @@
+"""Command-line interface: thin click commands over the library.
+
+Each command lives in its own module below ``fingerlog.cli`` and is listed in
+``COMMAND_MODULES``; a module defines one click command named ``command``.
+Library errors (:class:`fingerlog.errors.FingerlogError`) become one message
+and an exit code here, in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from fingerlog import __version__
+from fingerlog.errors import FingerlogError
+
+#: modules defining the subcommands, in the order ``--help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+class FingerlogGroup(click.Group):
+    """A click group that reports FingerlogError without a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except FingerlogError as exc:
+            click.echo(f"fingerlog: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=FingerlogGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="fingerlog")
+def main() -> None:
+    """Find which known bug broke a CI job.
+
+    fingerlog evaluates fingerprints (elastic-recheck style Lucene queries in
+    YAML files) directly over downloaded CI logs, with the answers
+    Elasticsearch would give, stores hits in Parquet and queries them with
+    DuckDB.
+
+    \b
+    Examples:
+      fingerlog scan path/to/job-logs/          which known bug hit this job?
+      fingerlog lint rules/                     does every fingerprint parse?
+      fingerlog explain 'message:"No valid host was found"'
+    """
+
+
+for _module in COMMAND_MODULES:
+    main.add_command(importlib.import_module(f"fingerlog.cli.{_module}").command)

@@ -1,0 +1,32 @@
+"""Shared fixtures: where the real corpus lives, and how its absence is handled.
+
+Tests that read ``../shared/corpus`` skip with a reason on a user's fresh
+clone, and fail in CI (``CI=true``), where the corpus is always present.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip outside CI when a test's outside requirement is missing; fail inside CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The shared real corpus (``../shared/corpus``)."""
+    require(CORPUS.is_dir(), f"shared corpus not found at {CORPUS}")
+    return CORPUS

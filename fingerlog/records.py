@@ -67,3 +67,19 @@ class Build:
     fields: Mapping[str, str] = field(default_factory=dict)
     #: where the logs were read from (directory, archive, URL).
     location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildScan:
+    """The outcome of scanning one build: what the batch engines and the store exchange."""
+
+    build: Build
+    hits: tuple[Hit, ...]
+    errors: tuple[SourceError, ...]
+    #: decompressed bytes read, files opened and events built for it.
+    bytes_read: int = 0
+    files: int = 0
+    #: digest of the rule set the build was scanned with (resume / --rescan).
+    rules_digest: str = ""
+    #: seconds spent scanning.
+    duration: float = 0.0

@@ -1,0 +1,128 @@
+"""Already-parsed events: Elasticsearch ``_source`` documents as logstash indexed them.
+
+Two layouts exist in the wild.  logstash before 1.2 (the 2013 samples) wrote
+``@message``, ``@tags``, ``@type``, ``@source_host`` and put every other field
+under ``@fields`` (values often one-element lists); logstash 1.2+ (and every
+fingerprint) uses flat names: ``message``, ``tags``, ``filename``,
+``build_name``.  Fingerprints query the flat names, so old documents are
+renamed the way logstash 1.2's own upgrade did; nothing else is changed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from fingerlog.errors import FingerlogError
+from fingerlog.records import Event, SourceError
+
+#: top-level names of the pre-1.2 logstash event schema -> the names logstash 1.2 gave them.
+LEGACY_RENAMES: Mapping[str, str] = {
+    "@message": "message",
+    "@tags": "tags",
+    "@type": "type",
+    "@source_host": "host",
+    "@source_path": "path",
+    "@source": "source",
+}
+
+#: the object whose members became top-level fields in logstash 1.2.
+LEGACY_FIELDS_OBJECT = "@fields"
+
+
+class DocumentError(FingerlogError):
+    """A JSON file of documents that cannot be used at all (not JSON, no hits)."""
+
+
+def _scalar(value: Any) -> str:
+    """One JSON scalar as Elasticsearch would have seen its text (``true``, not ``True``)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _values(value: Any) -> tuple[str, ...]:
+    """A field's values: JSON arrays are multi-valued fields, ``null`` holds nothing."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(v for item in value for v in _values(item))
+    return (_scalar(value),)
+
+
+def _flatten(doc: Mapping[str, Any], prefix: str, out: dict[str, tuple[str, ...]]) -> None:
+    """Objects become dotted field names, as Elasticsearch indexes an inner object."""
+    for key, value in doc.items():
+        name = prefix + str(key)
+        if isinstance(value, Mapping):
+            _flatten(value, name + ".", out)
+            continue
+        values = _values(value)
+        if values:
+            out[name] = out.get(name, ()) + values
+
+
+def document_fields(doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The flat logstash fields of one ``_source`` document, in either layout."""
+    fields: dict[str, tuple[str, ...]] = {}
+    legacy = doc.get(LEGACY_FIELDS_OBJECT)
+    if isinstance(legacy, Mapping):
+        _flatten(legacy, "", fields)
+    renamed = {LEGACY_RENAMES.get(k, k): v for k, v in doc.items() if k != LEGACY_FIELDS_OBJECT}
+    _flatten(renamed, "", fields)
+    return fields
+
+
+def event_from_document(doc: Mapping[str, Any], *, event_id: str, line: int = 0) -> Event:
+    """An :class:`Event` holding the fields logstash indexed for ``doc``.
+
+    ``line`` is the document's line in a JSON-lines file (0 when it has none).
+    """
+    fields = document_fields(doc)
+    source = fields.get("filename", ("",))[0]
+    return Event(fields=fields, source=source, first_line=line, last_line=line, event_id=event_id)
+
+
+def load_sample_events(path: str | Path) -> list[Event]:
+    """The hits of an Elasticsearch search response file (``hits.hits[]._source``, ``_id``)."""
+    path = Path(path)
+    try:
+        response = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError(f"{path}: not a JSON search response: {exc}") from None
+    hits = response.get("hits", {}).get("hits") if isinstance(response, dict) else None
+    if not isinstance(hits, list):
+        raise DocumentError(f"{path}: no hits.hits list: not an Elasticsearch search response")
+    return [
+        event_from_document(hit.get("_source", {}), event_id=str(hit.get("_id", f"{path.name}:{n}")), line=n)
+        for n, hit in enumerate(hits, start=1)
+    ]
+
+
+def iter_document_events(lines: Iterator[bytes], path: str, errors: list[SourceError]) -> Iterator[Event]:
+    """Events from a JSON-lines stream: one ``_source`` (or whole hit) document per line.
+
+    A line that is not a JSON object is recorded in ``errors`` and skipped.
+    A whole hit (with ``_source``) keeps its ``_id``; otherwise the id is
+    ``<path>:<line>``.
+    """
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            doc = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            errors.append(SourceError(path, "invalid-json", f"line {number}: {exc}"))
+            continue
+        if not isinstance(doc, dict):
+            errors.append(SourceError(path, "invalid-json", f"line {number}: not a JSON object"))
+            continue
+        event_id = str(doc.get("_id", f"{path}:{number}"))
+        source = doc.get("_source", doc)
+        if not isinstance(source, dict):
+            errors.append(SourceError(path, "invalid-json", f"line {number}: _source is not an object"))
+            continue
+        yield event_from_document(source, event_id=event_id, line=number)

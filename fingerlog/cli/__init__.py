@@ -17,7 +17,9 @@ from fingerlog import __version__
 from fingerlog.errors import FingerlogError
 
 #: modules defining the subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "fetch",
+)
 
 
 class FingerlogGroup(click.Group):

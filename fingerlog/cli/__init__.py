@@ -19,6 +19,7 @@ from fingerlog.errors import FingerlogError
 #: modules defining the subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "fetch",
+    "fetch_builds",
 )
 
 

@@ -75,9 +75,14 @@ def resolve_build(url: str, fetcher: HttpFetcher) -> FetchReport:
     record = fetcher.get_json(target.api_url)
     if not isinstance(record, dict):
         raise FingerlogError(f"{target.api_url}: not a Zuul build record")
+    return report_from_record(record, target.api_url)
+
+
+def report_from_record(record: Mapping[str, Any], origin: str) -> FetchReport:
+    """Start a report from a Zuul API build record (``origin`` names it in errors)."""
     log_url = record.get("log_url")
     if not isinstance(log_url, str) or not log_url:
-        raise FingerlogError(f"{target.api_url}: the build has no log_url (its logs were not uploaded)")
+        raise FingerlogError(f"{origin}: the build has no log_url (its logs were not uploaded)")
     log_url = log_url if log_url.endswith("/") else log_url + "/"
     fields = build_fields(record)
     fields["log_url"] = log_url
@@ -147,7 +152,19 @@ def fetch_build(
     progress: bool | None = None,
 ) -> FetchReport:
     """Download a build (any of the three URL forms) into ``out_dir``."""
-    report = resolve_build(url, fetcher)
+    return download_build(resolve_build(url, fetcher), out_dir, fetcher, selection=selection, workers=workers, progress=progress)
+
+
+def download_build(
+    report: FetchReport,
+    out_dir: Path,
+    fetcher: HttpFetcher,
+    *,
+    selection: Selection = Selection(),
+    workers: int = 8,
+    progress: bool | None = None,
+) -> FetchReport:
+    """Download the files of a resolved build into ``out_dir``."""
     files = list_build_files(report, fetcher)
     out_dir = out_dir.resolve()
     if report.record is not None:

@@ -1,0 +1,106 @@
+"""Open a store in DuckDB: the views ``hits``, ``builds``, ``errors``, ``rules`` and the reports.
+
+The raw Parquet parts may hold superseded rows (a build re-scanned with other
+rules, or a batch killed between two files); the views show exactly the
+current state: for each build key, its newest builds row, and the hits and
+errors written with it.  ``raw_<table>`` views show every part as stored.
+The same SQL works from the ``duckdb`` CLI: :func:`init_sql` prints it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from fingerlog.store.layout import UNDATED, check_store
+from fingerlog.store.reports import REPORTS, failure_statuses_sql
+from fingerlog.store.schema import TABLES, sql_type
+
+#: the window the reports cover when no ``days`` is given.
+DEFAULT_DAYS = 7
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _raw_view(store: Path, name: str) -> str:
+    table = TABLES[name]
+    if name == "rules":
+        glob, options = store / "rules" / "*.parquet", ""
+    else:
+        glob, options = store / name / "day=*" / "*.parquet", ", hive_partitioning = true, hive_types = {'day': VARCHAR}"
+    if any(store.glob(str(glob.relative_to(store)))):
+        source = f"SELECT * FROM read_parquet({_quote(str(glob))}{options})"
+    else:
+        columns = [f"CAST(NULL AS {sql_type(c.type)}) AS {c.name}" for c in table.columns]
+        if options:
+            columns.append("CAST(NULL AS VARCHAR) AS day")
+        source = f"SELECT {', '.join(columns)} WHERE false"
+    return f"CREATE OR REPLACE VIEW raw_{name} AS {source};"
+
+
+_CURRENT_VIEWS = f"""
+CREATE OR REPLACE VIEW builds AS
+SELECT * EXCLUDE (newest), build_status IN ({failure_statuses_sql()}) AS failed
+FROM (SELECT *, row_number() OVER (PARTITION BY build_key
+                                   ORDER BY scanned_at DESC, rules_digest DESC, day DESC) AS newest
+      FROM raw_builds)
+WHERE newest = 1;
+
+CREATE OR REPLACE VIEW hits AS
+SELECT h.* FROM raw_hits h SEMI JOIN builds b USING (build_key, rules_digest, day);
+
+CREATE OR REPLACE VIEW errors AS
+SELECT e.* FROM raw_errors e SEMI JOIN builds b USING (build_key, rules_digest, day)
+UNION ALL
+SELECT e.* FROM raw_errors e
+WHERE e.kind = 'scan-failed' AND e.day = '{UNDATED}'
+  AND e.location NOT IN (SELECT location FROM builds WHERE location IS NOT NULL);
+
+CREATE OR REPLACE VIEW rules_history AS SELECT * FROM raw_rules;
+
+CREATE OR REPLACE VIEW rules AS
+SELECT * FROM raw_rules
+WHERE rules_digest = (SELECT rules_digest FROM raw_rules ORDER BY snapshot_at DESC, rules_digest LIMIT 1);
+"""
+
+
+def _params_sql(days: int, as_of: datetime | None) -> str:
+    end = f"TIMESTAMP {_quote(as_of.isoformat(sep=' '))}" if as_of else (
+        "coalesce((SELECT max(build_time) FROM builds), CAST(now() AS TIMESTAMP))"
+    )
+    return (
+        "CREATE OR REPLACE TABLE report_params AS "
+        f"SELECT {end} AS as_of, CAST({int(days)} AS INTEGER) AS days, "
+        f"{end} - INTERVAL {int(days)} DAY AS window_start;"
+    )
+
+
+def init_sql(store: str | Path, *, days: int = DEFAULT_DAYS, as_of: datetime | None = None) -> str:
+    """The SQL that defines every view over ``store`` (for ``duckdb -init``)."""
+    store = Path(store).resolve()
+    check_store(store, create=False)
+    raw = "\n".join(_raw_view(store, name) for name in TABLES)
+    reports = "\n".join(f"CREATE OR REPLACE VIEW {r.view} AS\n{r.sql.strip()};\n" for r in REPORTS)
+    return "\n".join([raw, _CURRENT_VIEWS, _params_sql(days, as_of), reports])
+
+
+def open_store(
+    store: str | Path, *, days: int = DEFAULT_DAYS, as_of: datetime | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the store's views defined.
+
+    ``days`` and ``as_of`` set the window of the report views: builds that ran
+    in (as_of - days, as_of]; ``as_of`` defaults to the newest build in the store.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute(init_sql(store, days=days, as_of=as_of))
+    return con
+
+
+def committed_builds(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Build key -> (day, rules digest) of each build's current row."""
+    return {key: (day, digest) for key, day, digest in con.execute("SELECT build_key, day, rules_digest FROM builds").fetchall()}

@@ -20,6 +20,9 @@ from fingerlog.errors import FingerlogError
 COMMAND_MODULES: tuple[str, ...] = (
     "fetch",
     "fetch_builds",
+    "sql",
+    "report",
+    "shell",
 )
 
 

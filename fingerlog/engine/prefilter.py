@@ -1,0 +1,102 @@
+"""One multi-literal pass over a whole buffer: where each required literal occurs.
+
+The scanner is the only code that touches every byte, so it runs in C:
+Hyperscan when it is installed (SIMD literal matching; measured fastest on
+this workload, see docs/scan.md), else pyahocorasick.  Both report *every*
+occurrence of every literal, overlapping ones included: a regular-expression
+alternation would hide ``error`` inside an earlier ``errors`` match and lose
+a candidate.  Matching is ASCII case-insensitive, like the lower-cased tokens
+the literals come from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Protocol, Sequence
+
+try:  # Hyperscan has wheels for x86-64 and arm64 only.
+    import hyperscan
+except ImportError:  # pragma: no cover - exercised where hyperscan is missing
+    hyperscan = None
+
+import ahocorasick
+
+#: (index of the literal in the scanner's list, offset just past the occurrence).
+Occurrence = tuple[int, int]
+
+
+class LiteralScanner(Protocol):
+    """Finds every occurrence of a fixed list of literals in a buffer."""
+
+    literals: tuple[str, ...]
+
+    def scan(self, buffer: bytes) -> list[Occurrence]:
+        """Every (literal index, end offset) in ``buffer``, in no promised order."""
+        ...
+
+
+class HyperscanScanner:
+    """Literals compiled into one Hyperscan block-mode database."""
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        if hyperscan is None:
+            raise RuntimeError("hyperscan is not installed")
+        self.literals = tuple(literals)
+        self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._database.compile(
+            expressions=[re.escape(literal).encode("ascii") for literal in self.literals],
+            ids=list(range(len(self.literals))),
+            elements=len(self.literals),
+            flags=[hyperscan.HS_FLAG_CASELESS] * len(self.literals),
+        )
+
+    def scan(self, buffer: bytes) -> list[Occurrence]:
+        found: list[Occurrence] = []
+        append = found.append
+
+        def on_match(literal: int, start: int, end: int, flags: int, context: object) -> None:
+            append((literal, end))
+
+        self._database.scan(buffer, match_event_handler=on_match)
+        return found
+
+
+class AhoCorasickScanner:
+    """Literals in a pyahocorasick automaton, run over the ASCII-lower-cased buffer."""
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = tuple(literals)
+        self._automaton = ahocorasick.Automaton()
+        for index, literal in enumerate(self.literals):
+            self._automaton.add_word(literal, index)
+        self._automaton.make_automaton()
+
+    def scan(self, buffer: bytes) -> list[Occurrence]:
+        # latin-1 maps bytes to code points one to one, so offsets stay byte offsets;
+        # bytes.lower() folds ASCII only, exactly as the literals are folded.
+        text = buffer.lower().decode("latin-1")
+        return [(index, end + 1) for end, index in self._automaton.iter(text)]
+
+
+class _EmptyScanner:
+    """No literals: nothing to find (a file where every active rule is on the slow path)."""
+
+    literals: tuple[str, ...] = ()
+
+    def scan(self, buffer: bytes) -> list[Occurrence]:
+        return []
+
+
+SCANNERS: dict[str, Callable[[Sequence[str]], LiteralScanner]] = {"aho-corasick": AhoCorasickScanner}
+if hyperscan is not None:
+    SCANNERS["hyperscan"] = HyperscanScanner
+
+#: The scanner used unless one is named: the fastest available.
+DEFAULT_SCANNER = "hyperscan" if hyperscan is not None else "aho-corasick"
+
+
+def make_scanner(literals: Sequence[str], backend: str | None = None) -> LiteralScanner:
+    """A scanner for ``literals`` (lower-case ASCII) with the named or default backend."""
+    if not literals:
+        return _EmptyScanner()
+    return SCANNERS[backend or DEFAULT_SCANNER](literals)

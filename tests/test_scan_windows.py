@@ -1,0 +1,77 @@
+"""Events around candidate offsets equal the events of a full pass, however the file is chunked."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fingerlog.engine.windows import Grouping, Window, all_windows, iter_chunks, windows_at
+
+#: indented lines continue an event, ``#`` lines are dropped, events hold at most 3 lines.
+GROUPING = Grouping(continuation=re.compile(rb"^ "), drop=re.compile(rb"^#$"), max_lines=3)
+
+lines = st.lists(st.sampled_from(["start", " cont", "#", "", " x y", "other\r", " \r"]), max_size=40)
+
+
+def _text(parts: list[str], final_newline: bool) -> bytes:
+    return ("\n".join(parts) + ("\n" if final_newline else "")).encode()
+
+
+def _lines_of(data: bytes, window: Window) -> list[bytes]:
+    return [line for line in data[window.start : window.end].split(b"\n") if line != b"#"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a\n b\nc\n", [(1, ["a", " b"]), (3, ["c"])], id="continuation-joins-previous"),
+        pytest.param(" a\nb\n", [(1, [" a"]), (2, ["b"])], id="leading-continuation-starts-an-event"),
+        pytest.param("a\n#\n b\n", [(1, ["a", " b"])], id="dropped-line-is-invisible"),
+        pytest.param("a\n b\n c\n d\n e\n", [(1, ["a", " b", " c"]), (4, [" d", " e"])], id="flushed-at-max-lines"),
+        pytest.param("a\n b", [(1, ["a", " b"])], id="no-final-newline"),
+    ],
+)
+def test_full_pass_groups_lines_like_the_multiline_codec(text: str, expected: list[tuple[int, list[str]]]) -> None:
+    data = text.encode()
+    found = [(w.first_line, [line.decode() for line in _lines_of(data, w)]) for w in all_windows(data, GROUPING, 1)]
+    assert found == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=lines, final_newline=st.booleans(), picks=st.sets(st.integers(0, 400)))
+def test_windows_around_offsets_are_the_full_pass_events_holding_them(
+    parts: list[str], final_newline: bool, picks: set[int]
+) -> None:
+    data = _text(parts, final_newline)
+    positions = sorted(p for p in picks if p < len(data))
+    events = list(all_windows(data, GROUPING, 1))
+    expected = [w for w in events if any(w.start <= p <= w.end for p in positions)]
+    # a position on a dropped line, or on the newline after an event's last line, has no event
+    found = [w for w, _ in windows_at(data, positions, GROUPING, 1)]
+    visible = [w for w in expected if any(_on_visible_line(data, w, p) for p in positions)]
+    assert found == visible
+
+
+def _on_visible_line(data: bytes, window: Window, position: int) -> bool:
+    if not window.start <= position <= window.end:
+        return False
+    start = data.rfind(b"\n", 0, position) + 1
+    end = data.find(b"\n", start)
+    return data[start : len(data) if end == -1 else end] != b"#"
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=lines, final_newline=st.booleans(), chunk_size=st.integers(1, 64))
+def test_chunks_cut_between_events(parts: list[str], final_newline: bool, chunk_size: int) -> None:
+    data = _text(parts, final_newline)
+    whole = [(w.first_line, _lines_of(data, w)) for w in all_windows(data, GROUPING, 1)]
+    chunked = [
+        (w.first_line, _lines_of(chunk.data, w))
+        for chunk in iter_chunks(io.BytesIO(data), GROUPING, chunk_size)
+        for w in all_windows(chunk.data, GROUPING, chunk.first_line)
+    ]
+    assert chunked == whole

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -30,3 +31,14 @@ def corpus() -> Path:
     """The shared real corpus (``../shared/corpus``)."""
     require(CORPUS.is_dir(), f"shared corpus not found at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def lucene() -> Iterator[Any]:
+    """A running Lucene 4.10 referee configured like Elasticsearch 1.x (tests/lucene_ref)."""
+    from lucene_ref import LuceneReferee, missing_requirements
+
+    reason = missing_requirements()
+    require(reason is None, reason or "")
+    with LuceneReferee.start() as referee:
+        yield referee

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from fingerlog.engine.windows import Grouping, Window, all_windows, iter_chunks, windows_at
 
 #: indented lines continue an event, ``#`` lines are dropped, events hold at most 3 lines.
-GROUPING = Grouping(continuation=re.compile(rb"^ "), drop=re.compile(rb"^#$"), max_lines=3)
+GROUPING = Grouping(continuation=re.compile(rb" "), drop=re.compile(rb"^#$"), max_lines=3, line_cap=1 << 20)
 
 lines = st.lists(st.sampled_from(["start", " cont", "#", "", " x y", "other\r", " \r"]), max_size=40)
 

@@ -34,20 +34,28 @@ class LineKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Grouping:
-    """How a format groups lines into events (its multiline rule), applied to raw line bytes."""
+    """How a format groups lines into events (its multiline rule), applied to raw line bytes.
+
+    A line is judged as the full pass reads it: cut at ``line_cap`` bytes, then
+    without its ``\\r``; ``drop`` is searched, ``continuation`` matched at its start.
+    """
 
     continuation: re.Pattern[bytes]
     drop: re.Pattern[bytes] | None
     max_lines: int
+    line_cap: int
+
+    def line(self, data: bytes, start: int, end: int) -> bytes:
+        """The line ``data[start:end]`` (no newline) as the full pass materialises it."""
+        line = data[start : min(end, start + self.line_cap)]
+        return line[:-1] if line.endswith(b"\r") else line
 
     def kind(self, data: bytes, start: int, end: int) -> LineKind:
-        """What the line ``data[start:end]`` (no newline) is."""
-        line = data[start:end]
-        if line.endswith(b"\r"):
-            line = line[:-1]
+        """What the line ``data[start:end]`` is."""
+        line = self.line(data, start, end)
         if self.drop is not None and self.drop.search(line) is not None:
             return LineKind.DROPPED
-        return LineKind.CONTINUES if self.continuation.search(line) is not None else LineKind.STARTS
+        return LineKind.CONTINUES if self.continuation.match(line) is not None else LineKind.STARTS
 
 
 @dataclass(frozen=True, slots=True)

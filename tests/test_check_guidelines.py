@@ -1,0 +1,86 @@
+"""Guideline lints: each guideline fires on the query that breaks it, and only there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fingerlog.mapping import load_mapping
+from fingerlog.query.nodes import Node
+from fingerlog.query.parser import parse_query
+from fingerlog.rules.guidelines import GUIDELINES, Severity, lint_rule, restricts_file
+
+
+@dataclass
+class _Rule:
+    id: str
+    path: Path
+    query: Node
+    query_text: str
+
+
+def _lint(tmp_path: Path, query: str) -> list[tuple[str, int, int, str]]:
+    path = tmp_path / "r.yaml"
+    path.write_text(f"query: {query}\n", encoding="utf-8")
+    findings = lint_rule(_Rule("r", path, parse_query(query), query), load_mapping())
+    return [(f.guideline.id, f.line, f.column, f.message) for f in findings]
+
+
+GOOD = 'message:"No valid host was found" AND tags:"screen-n-sch.txt"'
+
+
+@pytest.mark.parametrize(
+    ("query", "guideline", "fragment"),
+    [
+        ('message:"x y" AND tags:"console" AND build_name:gate-nova-*', "FL101", "build_name uses a wildcard"),
+        ('message:"x y" AND filename:"logs/screen-n-cpu.txt"', "FL102", 'tags:"screen-n-cpu.txt"'),
+        ('message:"No valid host was found"', "FL103", "tags or filename"),
+        ('message:"x y" OR tags:"console"', "FL103", "tags or filename"),
+        ('message:*host AND tags:"console"', "FL104", "starts with a wildcard"),
+        ('mesage:"x y" AND tags:"console"', "FL105", "did you mean 'message'"),
+        ('message:"x y" AND tag:"console"', "FL105", "did you mean 'tags'"),
+        ('message:"a b" AND tags:"console" OR tags:"syslog"', "FL106", "add parentheses"),
+        ('message:"a b" AND loglevel:DEBUG AND tags:"screen"', "FL107", "loglevel:DEBUG"),
+        ('message:/.*fail.*/ AND tags:"console"', "FL108", "every event is evaluated"),
+    ],
+)
+def test_guideline_fires_on_the_query_that_breaks_it(tmp_path: Path, query: str, guideline: str, fragment: str) -> None:
+    found = {g: m for g, _, _, m in _lint(tmp_path, query)}
+    assert guideline in found, found
+    assert fragment in found[guideline]
+
+
+def test_a_well_written_rule_has_no_findings(tmp_path: Path) -> None:
+    assert _lint(tmp_path, GOOD) == []
+
+
+def test_findings_point_at_the_clause_in_the_file(tmp_path: Path) -> None:
+    findings = _lint(tmp_path, 'message:"x y" AND mesage:"z"')
+    unknown = next(f for f in findings if f[0] == "FL105")
+    assert unknown[1:3] == (1, len('query: message:"x y" AND ') + 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "restricted"),
+    [
+        (GOOD, True),
+        ('message:"a" AND (tags:"console" OR filename:"console.html")', True),
+        ('(tags:"console" AND message:"a") OR (tags:"syslog" AND message:"b")', True),
+        ('message:"a" AND NOT tags:"console"', False),
+        ('message:"a" OR tags:"console"', False),
+        ('message:"a"', False),
+    ],
+)
+def test_restricts_file_requires_a_positive_file_clause(query: str, restricted: bool) -> None:
+    assert restricts_file(parse_query(query)) is restricted
+
+
+def test_guideline_ids_are_unique_and_documented() -> None:
+    ids = [g.id for g in GUIDELINES]
+    assert len(ids) == len(set(ids))
+    doc = (Path(__file__).parent.parent / "docs" / "check.md").read_text(encoding="utf-8")
+    for g in GUIDELINES:
+        assert g.id in doc and g.name in doc
+        assert g.severity in (Severity.ERROR, Severity.WARNING) and g.why

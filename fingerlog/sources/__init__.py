@@ -2,21 +2,53 @@
 
 Everything here turns what a user downloaded into logstash-shaped events, so the
 fingerprints mean what they meant on logstash.openstack.org.  The engine codes
-against the contract in ``docs/ARCHITECTURE.md`` ("Sources <-> engine contract").
+against the contract in ``docs/ARCHITECTURE.md`` ("Sources <-> engine contract");
+docs/sources.md has the derivation tables.
+
+Contract additions (beyond docs/ARCHITECTURE.md):
+
+- ``LogFormat.is_dropped(line: bytes)``: raw lines logstash discarded before
+  grouping (``<pre>`` in consoles, ``+ `` xtrace lines in screen logs, blank
+  lines in plain files).  Skip them before applying ``continuation``.
+- ``LogFormat.event_fields`` returns ``{}`` for an event logstash dropped
+  (``loglevel`` DEBUG); its ``tags`` are the event's own (``multiline``,
+  ``_grokparsefailure``) and follow the file's tags.
+- ``LogFile.event(lines, first_line, last_line) -> Event | None`` merges the
+  file's fields with the event's: the one place to build events.
+  ``LogFile.decode(lines)`` decodes raw lines (invalid UTF-8 replaced, recorded).
+- ``LogFormat.prefilterable`` is False for JSON-lines (escaped text): scan
+  those with ``iter_events``.
+- An event is at most ``MAX_EVENT_LINES`` lines; a line at most
+  ``MAX_LINE_BYTES`` bytes (``line-too-long`` recorded via ``LogFile.record_long_line``).
+- A tar member's ``open_stream()`` works once, before the next file is requested.
 """
 
 from __future__ import annotations
 
-from fingerlog.sources.documents import (
-    DocumentError,
-    document_fields,
-    event_from_document,
-    load_sample_events,
-)
+from fingerlog.sources.build import BUILD_FIELD_RULES, BuildFieldRule
+from fingerlog.sources.documents import DocumentError, document_fields, event_from_document, load_sample_events
+from fingerlog.sources.events import MAX_LINE_BYTES, iter_lines
+from fingerlog.sources.filetypes import FILE_RULES, FileRule, classify
+from fingerlog.sources.formats import FORMATS, MAX_EVENT_LINES, LogFormat
+from fingerlog.sources.job import Job, JobError, LogFile, open_job
 
 __all__ = [
+    "BUILD_FIELD_RULES",
+    "BuildFieldRule",
     "DocumentError",
+    "FILE_RULES",
+    "FORMATS",
+    "FileRule",
+    "Job",
+    "JobError",
+    "LogFile",
+    "LogFormat",
+    "MAX_EVENT_LINES",
+    "MAX_LINE_BYTES",
+    "classify",
     "document_fields",
     "event_from_document",
+    "iter_lines",
     "load_sample_events",
+    "open_job",
 ]

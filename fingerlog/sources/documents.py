@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from fingerlog.errors import FingerlogError
-from fingerlog.records import Event, SourceError
+from fingerlog.records import Event
 
 #: top-level names of the pre-1.2 logstash event schema -> the names logstash 1.2 gave them.
 LEGACY_RENAMES: Mapping[str, str] = {
@@ -100,29 +100,3 @@ def load_sample_events(path: str | Path) -> list[Event]:
         event_from_document(hit.get("_source", {}), event_id=str(hit.get("_id", f"{path.name}:{n}")), line=n)
         for n, hit in enumerate(hits, start=1)
     ]
-
-
-def iter_document_events(lines: Iterator[bytes], path: str, errors: list[SourceError]) -> Iterator[Event]:
-    """Events from a JSON-lines stream: one ``_source`` (or whole hit) document per line.
-
-    A line that is not a JSON object is recorded in ``errors`` and skipped.
-    A whole hit (with ``_source``) keeps its ``_id``; otherwise the id is
-    ``<path>:<line>``.
-    """
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            doc = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            errors.append(SourceError(path, "invalid-json", f"line {number}: {exc}"))
-            continue
-        if not isinstance(doc, dict):
-            errors.append(SourceError(path, "invalid-json", f"line {number}: not a JSON object"))
-            continue
-        event_id = str(doc.get("_id", f"{path}:{number}"))
-        source = doc.get("_source", doc)
-        if not isinstance(source, dict):
-            errors.append(SourceError(path, "invalid-json", f"line {number}: _source is not an object"))
-            continue
-        yield event_from_document(source, event_id=event_id, line=number)

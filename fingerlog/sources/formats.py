@@ -1,0 +1,234 @@
+"""Line formats: how lines group into events and which fields an event yields.
+
+Each format is OpenStack's logstash filter for one tag (``console``,
+``oslofmt``, ``syslog``, ``apachecombined``, ``apacheerror``, ``libvirt``) written as
+data: the lines logstash dropped before anything else, the multiline rule,
+the grok pattern and the template that replaced ``message``.  ``plain`` (no
+logstash tag) and ``jsonl`` (documents already parsed) are fingerlog's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Iterator, Mapping
+
+from fingerlog.sources import grok as g
+from fingerlog.sources.documents import document_fields
+from fingerlog.sources.timestamps import to_timestamp
+
+from fingerlog.records import Event
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+    from fingerlog.sources.job import LogFile
+
+#: a pattern that never matches: formats whose every line starts an event.
+NEVER = re.compile(rb"(?!)")
+#: logstash's multiline codec flushed an event at 500 lines; so do we (bounds memory).
+MAX_EVENT_LINES = 500
+#: fields logstash captured only to build ``message`` and ``@timestamp``, then removed.
+_SCRATCH = frozenset({"logdate", "logmessage"})
+_TEMPLATE_FIELD = re.compile(r"%\{([^}]+)\}")
+_REQUEST_ID = re.compile(r"\[(req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
+
+_TS = rf"(?:{g.TIMESTAMP_ISO8601}|{g.SYSLOGTIMESTAMP})"
+_OSLO_LEVEL = r"AUDIT|CRITICAL|DEBUG|INFO|TRACE|WARNING|ERROR"
+
+
+def _bytes_pattern(pattern: str) -> re.Pattern[bytes]:
+    return re.compile(pattern.encode("utf-8"))
+
+
+def _grok(pattern: str, dotall: bool = False) -> re.Pattern[str]:
+    """Ruby's ``^``/``$`` always anchor lines; ``(?m)`` in grok meant Python's DOTALL."""
+    flags = re.ASCII | re.MULTILINE | (re.DOTALL if dotall else 0)
+    return re.compile(pattern, flags)
+
+
+def sprintf(template: str, fields: Mapping[str, str]) -> str:
+    """logstash's ``%{name}`` substitution: a missing field stays as the literal ``%{name}``."""
+    return _TEMPLATE_FIELD.sub(lambda m: fields.get(m.group(1), m.group(0)), template)
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """How one kind of log file becomes events (see the module docstring)."""
+
+    name: str
+    #: a line matching this continues the event before it (logstash ``multiline``, what => previous).
+    continuation: re.Pattern[bytes] = NEVER
+    #: grok pattern applied to the joined event text; None: the text is the message.
+    grok: re.Pattern[str] | None = None
+    #: what replaced ``message`` after a successful grok.
+    message: str = "%{logmessage}"
+    #: what fills ``logdate`` when the grok has no such group (apache's ``%{timestamp}``).
+    logdate: str = "%{logdate}"
+    #: lines dropped before grouping (``<pre>`` in consoles, ``+ `` xtrace in screen logs).
+    drop: re.Pattern[bytes] | None = None
+    #: a line that looks like this format (content sniffing); None: never sniffed.
+    start: re.Pattern[bytes] | None = None
+    #: year for dates that have none (syslog): the year the file was written.
+    year: int = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).year)
+    #: False when the raw bytes are not the message text (JSON escapes): scan in full.
+    prefilterable: bool = True
+
+    def with_context(self, *, extra_drops: tuple[bytes, ...] = (), year: int | None = None) -> LogFormat:
+        """This format bound to one file: drop rules its tags add, the year it was written."""
+        patterns = ([self.drop.pattern] if self.drop is not None else []) + list(extra_drops)
+        drop = re.compile(b"|".join(b"(?:" + p + b")" for p in patterns)) if patterns else None
+        return replace(self, drop=drop, year=self.year if year is None else year)
+
+    def is_dropped(self, line: bytes) -> bool:
+        """True for a raw line logstash threw away before grouping lines into events."""
+        return self.drop is not None and self.drop.search(line) is not None
+
+    def event_fields(self, lines: list[str]) -> dict[str, tuple[str, ...]]:
+        """Fields of the event made of ``lines``; ``{}`` for an event logstash dropped (DEBUG).
+
+        ``tags`` here are the event's own tags (``multiline``, ``_grokparsefailure``);
+        the file's tags come first in the final event.
+        """
+        text = "\n".join(lines)
+        tags: list[str] = ["multiline"] if len(lines) > 1 else []
+        captured: dict[str, str] = {}
+        if self.grok is not None:
+            match = self.grok.search(text)
+            if match is None:
+                tags.append("_grokparsefailure")
+            else:
+                captured = {k: v for k, v in match.groupdict().items() if v}
+        if captured.get("loglevel") == "DEBUG":
+            return {}
+        fields: dict[str, tuple[str, ...]] = {k: (v,) for k, v in captured.items() if k not in _SCRATCH}
+        if self.grok is None or "_grokparsefailure" in tags:
+            fields["message"] = (text,)
+        else:
+            fields["message"] = (sprintf(self.message, captured),)
+            stamp = to_timestamp(sprintf(self.logdate, captured), self.year)
+            if stamp is None:
+                tags.append("_dateparsefailure")
+            else:
+                fields["@timestamp"] = (stamp,)
+        if request := _REQUEST_ID.search(fields["message"][0]):
+            fields["request_id"] = (request.group(1),)
+        if tags:
+            fields["tags"] = tuple(tags)
+        return fields
+
+    def make_event(self, logfile: LogFile, lines: list[str], first_line: int, last_line: int) -> Event | None:
+        """The event of ``lines``: the file's fields, then the event's (its tags appended)."""
+        own = self.event_fields(lines)
+        if not own:
+            return None
+        fields = dict(logfile.fields)
+        fields["tags"] = fields.get("tags", ()) + own.pop("tags", ())
+        fields.update(own)
+        return Event(fields, logfile.path, first_line, last_line, f"{logfile.path}:{first_line}")
+
+    def iter_events(self, stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:
+        """Every event of ``stream`` (a full pass; the engine prefers its windowed scan)."""
+        from fingerlog.sources.events import iter_events
+
+        return iter_events(stream, logfile)
+
+
+@dataclass(frozen=True)
+class DocumentFormat(LogFormat):
+    """JSON-lines: each line is an already-indexed document; its fields are taken as they are."""
+
+    def event_fields(self, lines: list[str]) -> dict[str, tuple[str, ...]]:
+        doc = json.loads(lines[0])
+        if isinstance(doc, dict) and isinstance(doc.get("_source"), dict):
+            doc = doc["_source"]
+        if not isinstance(doc, dict):
+            raise ValueError("a JSON-lines document must be a JSON object")
+        return document_fields(doc)
+
+    def make_event(self, logfile: LogFile, lines: list[str], first_line: int, last_line: int) -> Event | None:
+        """The document as indexed, ``--field`` overrides on top; its ``_id`` is the event id."""
+        try:
+            doc = json.loads(lines[0])
+            fields = self.event_fields(lines)
+        except ValueError as exc:
+            logfile.record("invalid-json", f"line {first_line}: {exc}")
+            return None
+        fields.update(logfile.fields)
+        event_id = str(doc.get("_id", f"{logfile.path}:{first_line}"))
+        source = fields.get("filename", (logfile.path,))[0]
+        return Event(fields, source, first_line, last_line, event_id)
+
+
+CONSOLE = LogFormat(
+    name="console",
+    continuation=_bytes_pattern(rf"^(?!{g.TIMESTAMP_ISO8601} \|)"),
+    grok=_grok(rf"^(?P<logdate>{g.TIMESTAMP_ISO8601}) \| (?P<logmessage>{g.GREEDYDATA})", dotall=True),
+    drop=re.compile(rb"^</?pre>$"),
+    start=_bytes_pattern(rf"^{g.TIMESTAMP_ISO8601} \|"),
+)
+
+OSLOFMT = LogFormat(
+    name="oslofmt",
+    # The 2013 rule, which the real sample documents show: TRACE lines and lines
+    # without a timestamp continue.  The 2014+ filter also folded "<pid> ERROR"
+    # lines into the event before them (often a DEBUG one, then dropped whole);
+    # fingerlog keeps oslo.log>=1.2 ERROR traceback lines as events of their own.
+    continuation=_bytes_pattern(rf"^(?!{_TS} )|^{_TS}{g.SPACE}(?:{g.NUMBER})?{g.SPACE}TRACE"),
+    grok=_grok(
+        rf"^(?P<logdate>{_TS}){g.SPACE}"
+        rf"(?:(?P<syslog_program>{g.DATA})(?:\[(?P<syslog_pid>{g.POSINT})\])?:|(?P<pid>{g.NUMBER}))?{g.SPACE}?"
+        rf"(?P<loglevel>{_OSLO_LEVEL}) \[?\b(?P<module>{g.NOTSPACE})\b\]?{g.SPACE}?(?P<logmessage>{g.GREEDYDATA})?",
+        dotall=True,
+    ),
+    start=_bytes_pattern(
+        rf"^{_TS}{g.SPACE}(?:[^\n]*?(?:\[{g.POSINT}\])?:|{g.NUMBER})?{g.SPACE}?(?:{_OSLO_LEVEL}) "
+    ),
+)
+
+SYSLOG = LogFormat(
+    name="syslog",
+    grok=_grok(
+        rf"(?P<logdate>{g.SYSLOGTIMESTAMP}){g.SPACE}(?P<syslog_host>{g.SYSLOGHOST})?{g.SPACE}"
+        rf"(?P<syslog_program>{g.DATA})(?:\[(?P<syslog_pid>{g.POSINT})\])?:? (?P<logmessage>{g.GREEDYDATA})"
+    ),
+    start=_bytes_pattern(rf"^{g.SYSLOGTIMESTAMP} \S+ [^\s:\[]+(?:\[\d+\])?: "),
+)
+
+APACHECOMBINED = LogFormat(
+    name="apachecombined",
+    grok=_grok(g.COMBINEDAPACHELOG),
+    message="%{verb} %{request} %{response}",
+    logdate="%{timestamp}",
+    start=_bytes_pattern(rf"^\S+ \S+ \S+ \[{g.HTTPDATE}\] \""),
+)
+
+APACHEERROR = LogFormat(
+    name="apacheerror",
+    grok=_grok(
+        rf"\[(?P<logdate>{g.DAY} {g.MONTH} {g.MONTHDAY} {g.TIME} {g.YEAR}{g.SPACE}{g.TZ}?)\]{g.SPACE}"
+        rf"\[(?P<loglevel>{g.LOGLEVEL})\]{g.SPACE}(?P<logmessage>{g.GREEDYDATA})"
+    ),
+    start=_bytes_pattern(rf"^\[{g.DAY} {g.MONTH} {g.MONTHDAY} {g.TIME} {g.YEAR}[^\]]*\] \["),
+)
+
+LIBVIRT = LogFormat(
+    name="libvirt",
+    grok=_grok(
+        rf"(?P<logdate>{g.TIMESTAMP_ISO8601}):{g.SPACE}(?P<pid>{g.NUMBER}):{g.SPACE}"
+        rf"(?P<loglevel>{g.LOGLEVEL}){g.SPACE}:{g.SPACE}(?P<logmessage>{g.GREEDYDATA})"
+    ),
+    start=_bytes_pattern(rf"^{g.TIMESTAMP_ISO8601}: \d+: \w+ : "),
+)
+
+#: no logstash filter: one event per line, indented lines (tracebacks) continue the event.
+PLAIN = LogFormat(name="plain", continuation=re.compile(rb"^[ \t]+\S"), drop=re.compile(rb"^\s*$"))
+
+JSONL = DocumentFormat(name="jsonl", drop=re.compile(rb"^\s*$"), prefilterable=False)
+
+#: formats by name; content sniffing tries them in this order.
+FORMATS: Mapping[str, LogFormat] = {
+    f.name: f for f in (CONSOLE, OSLOFMT, SYSLOG, APACHECOMBINED, APACHEERROR, LIBVIRT, PLAIN, JSONL)
+}

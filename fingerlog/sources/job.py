@@ -1,0 +1,236 @@
+"""A job's logs as :class:`LogFile` records: what the engine scans, and how to read each one.
+
+``open_job`` accepts what users download: a job directory, one log file
+(plain or compressed), a tar or zip archive of a job, or a JSON-lines file of
+already-indexed documents.  Each file is opened once to sniff it (binary?
+which format?) and handed on still open, so archives are read in one stream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterator, Mapping
+
+from fingerlog.errors import FingerlogError
+from fingerlog.records import Build, Event, SourceError
+from fingerlog.sources import containers
+from fingerlog.sources.build import METADATA_FILES, BuildMetadata
+from fingerlog.sources.containers import Entry
+from fingerlog.sources.events import MAX_LINE_BYTES
+from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
+from fingerlog.sources.formats import JSONL, LogFormat
+from fingerlog.sources.streams import BLOCK, READ_ERRORS, decompressing, guarded
+
+#: a NUL byte in this many first bytes makes a file binary (skipped, recorded).
+BINARY_PROBE = 8192
+#: bytes of a file's start given to format sniffing.
+SNIFF_BYTES = 64 << 10
+#: extra lines dropped for files with a tag, before lines are grouped (logstash's first filters).
+TAG_DROPS: Mapping[str, bytes] = {"screen": rb"^\+ "}
+#: JSON-lines locations: documents already indexed, one per line.
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+
+
+class JobError(FingerlogError):
+    """A location that cannot be read as a job at all (missing, not an archive, ...)."""
+
+
+@dataclass(eq=False)
+class LogFile:
+    """One log file of a job: its logstash file fields, its format, and its bytes."""
+
+    #: path inside the job, compression suffix removed (the ``filename`` field).
+    path: str
+    #: file-level fields every event of the file carries: filename, tags, build fields, log_url.
+    fields: dict[str, tuple[str, ...]]
+    #: the format, bound to this file (its drop rules and year).
+    format: LogFormat
+    #: stored size in bytes (compressed size for compressed files).
+    size_hint: int
+    #: the job's error list: problems met while reading this file land there.
+    errors: list[SourceError] = field(repr=False)
+    _entry: Entry = field(repr=False)
+    _pending: BinaryIO | None = field(default=None, repr=False)
+    _warned_utf8: bool = field(default=False, repr=False)
+
+    def open_stream(self) -> BinaryIO:
+        """The decompressed bytes; a read error is recorded in ``errors`` and ends the stream.
+
+        A member of a tar archive can be opened once, before the job's next file.
+        """
+        if self._pending is not None:
+            stream, self._pending = self._pending, None
+            return stream
+        if not self._entry.reopenable:
+            raise JobError(f"{self.path}: a streamed archive member can be read only once")
+        return _open_entry(self._entry, self.path, self.errors)
+
+    def iter_events(self) -> Iterator[Event]:
+        """Every event of this file (a full pass)."""
+        with self.open_stream() as stream:
+            yield from self.format.iter_events(stream, self)
+
+    def record(self, kind: str, message: str) -> None:
+        self.errors.append(SourceError(self.path, kind, message))
+
+    def record_long_line(self, number: int) -> None:
+        self.record("line-too-long", f"line {number} is longer than {MAX_LINE_BYTES} bytes; the rest is skipped")
+
+    def decode(self, lines: list[bytes]) -> list[str]:
+        """UTF-8 text of raw lines; invalid bytes become U+FFFD (recorded once per file)."""
+        try:
+            return [line.decode("utf-8") for line in lines]
+        except UnicodeDecodeError as exc:
+            if not self._warned_utf8:
+                self._warned_utf8 = True
+                self.record("invalid-utf8", f"{exc.reason} (invalid bytes replaced by U+FFFD)")
+            return [line.decode("utf-8", "replace") for line in lines]
+
+    def event(self, lines: list[str], first_line: int, last_line: int) -> Event | None:
+        """The event made of ``lines`` (decoded), or None when logstash dropped it (DEBUG)."""
+        return self.format.make_event(self, lines, first_line, last_line)
+
+
+@dataclass(eq=False)
+class Job:
+    """A job's build fields, its log files (read lazily) and everything unreadable in it."""
+
+    location: str
+    build: Build
+    errors: list[SourceError]
+    _entries: Iterator[Entry] | None = field(repr=False, default=None)
+    _jsonl: bool = field(repr=False, default=False)
+    _single: Entry | None = field(repr=False, default=None)
+
+    def files(self) -> Iterator[LogFile]:
+        """The job's log files in a stable order; binary and unreadable ones are recorded and skipped."""
+        if self._jsonl and self._single is not None:
+            yield from self._jsonl_file(self._single)
+            return
+        entries = iter((self._single,)) if self._single is not None else (self._entries or iter(()))
+        for entry in entries:
+            if (logfile := self._logfile(entry)) is not None:
+                yield logfile
+
+    def events(self) -> Iterator[Event]:
+        """Every event of every file (a full pass)."""
+        for logfile in self.files():
+            yield from logfile.iter_events()
+
+    def _logfile(self, entry: Entry) -> LogFile | None:
+        path = strip_compression(entry.name)
+        if is_skipped(path):
+            return None
+        try:
+            stream = _open_entry(entry, path, self.errors)
+            head = stream.peek(BLOCK)[:SNIFF_BYTES]
+        except (OSError, *READ_ERRORS) as exc:
+            self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
+            return None
+        if b"\0" in head[:BINARY_PROBE]:
+            self.errors.append(SourceError(path, "binary", "NUL bytes in the first block: not a text log"))
+            stream.close()
+            return None
+        tags, fmt = classify(path, head)
+        drops = tuple(pattern for tag, pattern in TAG_DROPS.items() if tag in tags)
+        fields: dict[str, tuple[str, ...]] = {"filename": (path,), "tags": tags}
+        fields.update({k: (v,) for k, v in self.build.fields.items()})
+        if "log_url" in self.build.fields:
+            fields["log_url"] = (self.build.fields["log_url"] + path,)
+        bound = fmt.with_context(extra_drops=drops, year=_year(entry.mtime))
+        return LogFile(path, fields, bound, entry.size, self.errors, entry, stream)
+
+    def _jsonl_file(self, entry: Entry) -> Iterator[LogFile]:
+        path = strip_compression(entry.name)
+        try:
+            stream = _open_entry(entry, path, self.errors)
+        except OSError as exc:
+            self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
+            return
+        fields = {k: (v,) for k, v in self.build.fields.items()}
+        yield LogFile(path, fields, JSONL, entry.size, self.errors, entry, stream)
+
+
+def _open_entry(entry: Entry, path: str, errors: list[SourceError]) -> io.BufferedReader:
+    raw = entry.open()
+    return guarded(decompressing(raw, entry.name), path, errors, stored_name=entry.name, in_archive=entry.in_archive)
+
+
+def _year(mtime: float | None) -> int:
+    moment = dt.datetime.fromtimestamp(mtime, dt.timezone.utc) if mtime else dt.datetime.now(dt.timezone.utc)
+    return moment.year
+
+
+def _build(location: str, metadata: BuildMetadata, overrides: Mapping[str, str]) -> Build:
+    metadata.read_location(location)
+    fields = metadata.fields(overrides)
+    return Build(key=fields.get("build_uuid", location), fields=fields, location=location)
+
+
+def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None) -> Job:
+    """The job at ``location``: a directory, a log file, an archive or a JSON-lines file.
+
+    ``overrides`` are build fields given by the user (``--field k=v``); they win.
+    """
+    path = Path(location)
+    overrides = dict(overrides or {})
+    errors: list[SourceError] = []
+    metadata = BuildMetadata()
+    where = str(path)
+    if path.is_dir():
+        for name in METADATA_FILES:
+            if (path / name).is_file():
+                metadata.read(name, (path / name).read_bytes(), name, errors)
+        return Job(where, _build(where, metadata, overrides), errors, containers.directory_entries(path, errors))
+    if not path.exists():
+        raise JobError(f"{path}: no such file or directory")
+    if not path.is_file():
+        raise JobError(f"{path}: not a directory, a log file or an archive")
+    lowered = path.name.lower()
+    if containers.is_archive(lowered):
+        return _open_archive(path, metadata, overrides, errors)
+    entry = containers.single_entry(path)
+    jsonl = strip_compression(lowered).endswith(JSONL_SUFFIXES)
+    return Job(where, _build(where, metadata, overrides), errors, None, jsonl, entry)
+
+
+def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, str], errors: list[SourceError]) -> Job:
+    where = str(path)
+    if path.name.lower().endswith(".zip"):
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise JobError(f"{path}: not a readable zip archive: {exc}") from None
+        root = containers.common_root([i.filename for i in archive.infolist() if not i.is_dir()])
+        for name in METADATA_FILES:
+            try:
+                metadata.read(name, archive.read(root + name), name, errors)
+            except KeyError:
+                continue
+            except (zipfile.BadZipFile, *READ_ERRORS) as exc:
+                errors.append(SourceError(name, "unreadable", f"{type(exc).__name__}: {exc}"))
+        build = _build(where + "/" + root, metadata, overrides)
+        return Job(where, build, errors, containers.zip_entries(archive, root))
+    names, found = containers.tar_survey(path, METADATA_FILES)
+    if not names and not found:
+        _probe_tar(path)
+    root = containers.common_root(names)
+    for name in METADATA_FILES:
+        if (root + name) in found:
+            metadata.read(name, found[root + name], name, errors)
+    build = _build(where + "/" + root, metadata, overrides)
+    return Job(where, build, errors, containers.tar_entries(path, root, errors))
+
+
+def _probe_tar(path: Path) -> None:
+    """An archive with no readable member at all is a user error, not a scan with one error."""
+    try:
+        with tarfile.open(path, mode="r|*"):
+            pass
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise JobError(f"{path}: not a readable tar archive: {exc}") from None

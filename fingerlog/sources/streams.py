@@ -1,0 +1,107 @@
+"""Decompressed byte streams that end, instead of raising, when their input is broken.
+
+The per-byte work stays in C: ISA-L's igzip for gzip, CPython's bz2 and lzma
+for the others, reads in large blocks.  A corrupt gzip in the middle of a
+file records one :class:`SourceError` and ends that file's stream; the
+consumer sees an ordinary end of file and goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import tarfile
+import zipfile
+import zlib
+from typing import BinaryIO, Callable
+
+from isal import igzip
+
+from fingerlog.records import SourceError
+
+#: block size of every read: large, so per-call Python overhead does not count.
+BLOCK = 1 << 20
+
+#: compression suffix -> (codec name used in error kinds, opener over a binary file object).
+CODECS: dict[str, tuple[str, Callable[[BinaryIO], BinaryIO]]] = {
+    ".gz": ("gzip", lambda raw: igzip.GzipFile(fileobj=raw, mode="rb")),  # type: ignore[dict-item]
+    ".bz2": ("bz2", lambda raw: bz2.BZ2File(raw, mode="rb")),  # type: ignore[dict-item]
+    ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # type: ignore[dict-item]
+}
+
+#: exceptions a broken input raises while being read.
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile, ValueError)
+
+
+def codec_for(name: str) -> str | None:
+    """The compression suffix of ``name`` (``.gz``, ``.bz2``, ``.xz``), if it has one."""
+    return next((suffix for suffix in CODECS if name.endswith(suffix)), None)
+
+
+def decompressing(raw: BinaryIO, name: str) -> BinaryIO:
+    """``raw`` decompressed according to the suffix of ``name`` (unchanged without one)."""
+    suffix = codec_for(name)
+    return CODECS[suffix][1](raw) if suffix else raw
+
+
+def error_kind(exc: BaseException, name: str, in_archive: bool) -> str:
+    """A short kind for a read failure: ``truncated-gzip``, ``corrupt-xz``, ``truncated-archive``..."""
+    suffix = codec_for(name)
+    if isinstance(exc, tarfile.TarError) or (in_archive and suffix is None):
+        return "truncated-archive"
+    if isinstance(exc, PermissionError) or isinstance(exc, IsADirectoryError):
+        return "unreadable"
+    codec = CODECS[suffix][0] if suffix else "file"
+    truncated = isinstance(exc, EOFError) or "end of" in str(exc).lower()
+    return f"{'truncated' if truncated else 'corrupt'}-{codec}"
+
+
+class GuardedRaw(io.RawIOBase):
+    """A raw stream over ``inner`` that records the first read error and then reads as ended."""
+
+    def __init__(self, inner: BinaryIO, on_error: Callable[[BaseException], None]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._on_error = on_error
+        self._failed = False
+        #: decompressed bytes delivered so far (the engine's ``bytes_read``).
+        self.delivered = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._failed:
+            return 0
+        try:
+            data = self._inner.read(len(buffer))
+        except READ_ERRORS as exc:
+            self._failed = True
+            self._on_error(exc)
+            return 0
+        n = len(data)
+        buffer[:n] = data
+        self.delivered += n
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        except READ_ERRORS:
+            pass
+        super().close()
+
+
+def guarded(
+    inner: BinaryIO, path: str, errors: list[SourceError], *, stored_name: str, in_archive: bool = False
+) -> io.BufferedReader:
+    """``inner`` behind a large buffer; a read error becomes a SourceError in ``errors``.
+
+    ``stored_name`` is the name with its compression suffix (it names the codec that failed).
+    """
+
+    def record(exc: BaseException) -> None:
+        errors.append(SourceError(path, error_kind(exc, stored_name, in_archive), f"{type(exc).__name__}: {exc}"))
+
+    return io.BufferedReader(GuardedRaw(inner, record), buffer_size=BLOCK)

@@ -56,3 +56,27 @@ def rules_table(rules: list[RuleRow] | tuple[RuleRow, ...], *, digest: str, snap
         for r in sorted(rules, key=lambda r: r.rule_id)
     ]
     return pa.Table.from_pylist(rows, schema=RULES.schema)
+
+
+def rule_row(rule: object) -> RuleRow:
+    """The snapshot row of a loaded rule (``fingerlog.rules.loader.Rule``), read by attribute name.
+
+    The store does not import the rule model (it may not depend on it); any
+    object with an ``id`` and a ``query_text`` (or a ``query``) maps.
+    """
+    get = lambda name, default=None: getattr(rule, name, default)  # noqa: E731
+    query = get("query_text") or str(get("query", ""))
+    categories = get("categories") or ()
+    return RuleRow(
+        rule_id=str(get("id")),
+        query=query,
+        title=get("title") or "",
+        description=get("description") or "",
+        bug=get("bug") or "",
+        categories=tuple(str(c) for c in categories),
+        resolved_at=get("resolved_at"),
+        suppress_graph=bool(get("suppress_graph", False)),
+        suppress_notification=bool(get("suppress_notification", False)),
+        allow_nonvoting=bool(get("allow_nonvoting", False)),
+        retryable=get("retryable"),
+    )

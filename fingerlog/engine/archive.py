@@ -1,0 +1,158 @@
+"""What a batch scans: the builds of an archive, and the build fields a manifest adds.
+
+An ARCHIVE argument is one of:
+
+* a job directory (it holds ``zuul-info/``, ``job-output.txt``, ``console.html``
+  or ``logs/``, or has no subdirectory): one build;
+* a directory of jobs (anything else): every job directory below it, and every
+  archive (``.tar*``, ``.tgz``, ``.zip``) or events file (``.jsonl``, ``.json``)
+  in it, each one build; other loose files are not builds;
+* a ``.tar*``/``.tgz``/``.zip`` archive or ``.jsonl``/``.json`` events file: one build;
+* any other file: a list file, one build location per line (relative to the
+  list file; blank lines and ``#`` comments ignored).
+
+A manifest (CSV with a header, or JSON lines) gives each build's ``path``
+(relative to the manifest) and build fields the logs do not record, such as
+``build_status``.  A directory holding ``manifest.jsonl`` (as ``fingerlog
+fetch-builds`` writes) uses it without being told.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from fingerlog.errors import FingerlogError
+
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
+EVENTS_SUFFIXES = (".jsonl", ".json")
+#: entries whose presence makes a directory a job rather than a directory of jobs.
+JOB_MARKERS = ("zuul-info", "job-output.txt", "job-output.txt.gz", "job-output.json", "console.html",
+               "console.html.gz", "logs")  # fmt: skip
+#: the manifest a directory of jobs may carry (``fingerlog fetch-builds`` writes it).
+MANIFEST_NAME = "manifest.jsonl"
+_PATH_COLUMNS = ("path", "location")
+
+
+class ArchiveError(FingerlogError):
+    """An ARCHIVE, list file or manifest that cannot be read as such."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildTask:
+    """One build for a batch to scan: where it is and the build fields given for it."""
+
+    location: str
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+def _is_single_build(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(ARCHIVE_SUFFIXES) or (name.endswith(EVENTS_SUFFIXES) and name != MANIFEST_NAME)
+
+
+def _is_job_dir(path: Path) -> bool:
+    if any((path / marker).exists() for marker in JOB_MARKERS):
+        return True
+    return not any(child.is_dir() for child in path.iterdir())
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    if _is_job_dir(directory):
+        yield directory
+        return
+    for child in sorted(directory.iterdir()):
+        if child.is_dir():
+            yield from _walk(child)
+        elif _is_single_build(child):
+            yield child
+
+
+def _list_file(path: Path) -> Iterator[Path]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"{path}: cannot read list file: {exc}") from None
+    for line in lines:
+        entry = line.strip()
+        if entry and not entry.startswith("#"):
+            yield (path.parent / entry).resolve()
+
+
+def list_builds(archive: Path) -> Iterator[Path]:
+    """The build locations an ARCHIVE argument stands for, in a stable order."""
+    if archive.is_dir():
+        yield from _walk(archive.resolve())
+    elif archive.is_file():
+        yield from ([archive.resolve()] if _is_single_build(archive) else _list_file(archive))
+    else:
+        raise ArchiveError(f"{archive}: no such file or directory")
+
+
+def _field_value(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _manifest_row(row: Mapping[str, Any], where: str, base: Path) -> tuple[str, dict[str, str]]:
+    column = next((c for c in _PATH_COLUMNS if row.get(c)), None)
+    if column is None:
+        raise ArchiveError(f"{where}: a manifest row needs a 'path' (the job's location)")
+    fields = {str(k): v for k, v in ((k, _field_value(v)) for k, v in row.items() if k not in _PATH_COLUMNS) if v is not None}
+    return str((base / str(row[column])).resolve()), fields
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, str]]:
+    """Absolute build location -> build fields, from a CSV or JSON-lines manifest."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"{path}: cannot read manifest: {exc}") from None
+    entries: dict[str, dict[str, str]] = {}
+    if text.lstrip().startswith("{"):
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise ArchiveError(f"{path}:{number}:{getattr(exc, 'colno', 1)}: not a JSON object: {exc}") from None
+            if not isinstance(row, dict):
+                raise ArchiveError(f"{path}:{number}:1: expected a JSON object per line")
+            location, fields = _manifest_row(row, f"{path}:{number}:1", path.parent)
+            entries[location] = fields
+    else:
+        reader = csv.DictReader(text.splitlines())
+        for number, row in enumerate(reader, 2):
+            location, fields = _manifest_row(row, f"{path}:{number}:1", path.parent)
+            entries[location] = fields
+    return entries
+
+
+def plan_builds(archives: Iterable[Path], manifest: Path | None = None) -> list[BuildTask]:
+    """The builds to scan, each with its manifest fields; duplicates removed, order kept.
+
+    With no ARCHIVE, the manifest's own rows are the builds.
+    """
+    archives = list(archives)
+    fields: dict[str, dict[str, str]] = {}
+    manifests = [manifest] if manifest else [a / MANIFEST_NAME for a in archives if (a / MANIFEST_NAME).is_file()]
+    for found in manifests:
+        fields.update(read_manifest(found))
+    if not archives:
+        locations: Iterable[str] = list(fields)
+    else:
+        locations = (str(p) for a in archives for p in list_builds(a))
+    seen: set[str] = set()
+    tasks = []
+    for location in locations:
+        if location not in seen:
+            seen.add(location)
+            tasks.append(BuildTask(location, fields.get(location, {})))
+    return tasks

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sql",
     "report",
     "shell",
+    "es_template",
 )
 
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.lucene
 
 ANALYZED = load_mapping("analyzed")
 KEYWORD = load_mapping("keyword")
+OPENSTACK = load_mapping("openstack")
 
 
 # --- StandardAnalyzer as ES 1.x configures it -------------------------------------------------
@@ -186,6 +187,15 @@ MATCHES = [
     # mixed AND/OR as Lucene reads it: a AND b OR c is +a +b c
     ("message:instance AND message:spawn OR message:valid", ANALYZED, {"cpu"}),
     ("", ANALYZED, set()),
+    # openstack: no _all, so a bare term matches nothing and its negation everything
+    ("screen", OPENSTACK, set()),
+    ("NOT screen", OPENSTACK, {"sch", "cpu", "console", "blank"}),
+    ("*", OPENSTACK, {"sch", "cpu", "console", "blank"}),
+    # keywords are whole and case-sensitive, but wildcard terms are lower-cased first
+    ("tags:Screen", OPENSTACK, set()),
+    ("filename:*.html", OPENSTACK, {"console"}),
+    ("filename:*.HTML", OPENSTACK, {"console"}),
+    ('message:"No valid"', OPENSTACK, {"sch", "console"}),
 ]
 
 

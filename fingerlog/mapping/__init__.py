@@ -16,8 +16,8 @@ from typing import Any, Mapping as MappingType
 
 import yaml
 
-#: The profile used when none is named.
-DEFAULT_MAPPING = "analyzed"
+#: The profile used when none is named: the OpenStack logstash cluster's mapping (docs/mapping.md).
+DEFAULT_MAPPING = "openstack"
 
 
 class FieldKind(enum.Enum):
@@ -49,8 +49,11 @@ class FieldMappings:
     default_field: str = "_all"
     #: position gap between the values of a multi-valued field (ES 1.x: 0).
     position_increment_gap: int = 0
-    #: StandardAnalyzer's max_token_length (tokens longer than this are dropped in Lucene 4.10).
+    #: StandardAnalyzer's max_token_length (Lucene 4.10.4 splits longer tokens into pieces this long).
     max_token_length: int = 255
+    #: whether Elasticsearch's ``_all`` field exists; without it a bare term (default field
+    #: ``_all``) matches no document, as on the OpenStack cluster.
+    all_field: bool = True
     extra: MappingType[str, Any] = field(default_factory=dict)
 
     def field(self, name: str) -> FieldMapping:
@@ -82,7 +85,10 @@ def parse_mapping(data: Any, origin: str) -> FieldMappings:
     """Build a profile from its YAML data; ``origin`` names it in errors."""
     if not isinstance(data, dict):
         raise MappingError(f"{origin}: a mapping profile is a YAML mapping")
-    known = {"name", "description", "fields", "default", "default_field", "position_increment_gap", "max_token_length"}
+    known = {
+        "name", "description", "fields", "default", "default_field", "position_increment_gap", "max_token_length",
+        "all_field",
+    }
     fields = {
         name: _field_mapping(spec, f"{origin}: fields.{name}") for name, spec in (data.get("fields") or {}).items()
     }
@@ -94,6 +100,7 @@ def parse_mapping(data: Any, origin: str) -> FieldMappings:
         default_field=str(data.get("default_field", "_all")),
         position_increment_gap=int(data.get("position_increment_gap", 0)),
         max_token_length=int(data.get("max_token_length", 255)),
+        all_field=bool(data.get("all_field", True)),
         extra={k: v for k, v in data.items() if k not in known},
     )
 

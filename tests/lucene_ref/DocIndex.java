@@ -28,8 +28,8 @@ import org.apache.lucene.store.RAMDirectory;
  *
  * Each value of a field is a separate Lucene field instance (so multi-valued fields get the
  * mapping's position gap); a field with a keyword sub-field is also indexed whole under
- * "field.sub"; _all holds every value of every field in document order, joined by one space
- * (ES 1.x AllEntries); _field_names holds the name of every field the document has, with its
+ * "field.sub"; _all (unless the profile disables it) holds every value of every field in
+ * document order, joined by one space (ES 1.x AllEntries); _field_names holds the name of every field the document has, with its
  * dotted parents (ES 1.3+ FieldNamesFieldMapper), which is what _exists_ and _missing_ look up.
  */
 final class DocIndex implements AutoCloseable {
@@ -73,12 +73,9 @@ final class DocIndex implements AutoCloseable {
             String sub = mapping.keywordSubfield(name);
             for (Object item : values(entry.getValue())) {
                 String value = item.toString();
-                if (!mapping.isText(name) && ignored(value, mapping)) {
-                    continue;
-                }
                 document.add(new Field(name, value, INDEXED));
                 present.add(name);
-                if (sub != null && !ignored(value, mapping)) {
+                if (sub != null) {
                     document.add(new Field(sub, value, INDEXED));
                     present.add(sub);
                 }
@@ -88,7 +85,9 @@ final class DocIndex implements AutoCloseable {
                 all.append(value);
             }
         }
-        document.add(new Field(Mapping.ALL, all.toString(), INDEXED));
+        if (mapping.allField) {
+            document.add(new Field(Mapping.ALL, all.toString(), INDEXED));
+        }
         Set<String> names = new LinkedHashSet<>();
         for (String name : present) {
             for (int dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
@@ -101,11 +100,6 @@ final class DocIndex implements AutoCloseable {
         }
         fieldNames.addAll(names);
         return document;
-    }
-
-    /** ES's ignore_above: a not-analyzed value longer than this is not indexed at all. */
-    private static boolean ignored(String value, Mapping mapping) {
-        return mapping.ignoreAbove > 0 && value.length() > mapping.ignoreAbove;
     }
 
     private static List<Object> values(Object raw) {

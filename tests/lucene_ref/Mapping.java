@@ -36,7 +36,8 @@ final class Mapping {
     final String defaultField;
     final int positionGap;
     final int maxTokenLength;
-    final int ignoreAbove;
+    /** Whether documents get an _all field (the OpenStack cluster disabled it). */
+    final boolean allField;
 
     @SuppressWarnings("unchecked")
     Mapping(Map<String, Object> json) {
@@ -49,7 +50,7 @@ final class Mapping {
         this.defaultField = (String) json.getOrDefault("default_field", ALL);
         this.positionGap = ((Number) json.getOrDefault("position_increment_gap", 0L)).intValue();
         this.maxTokenLength = ((Number) json.getOrDefault("max_token_length", 255L)).intValue();
-        this.ignoreAbove = ((Number) json.getOrDefault("ignore_above", 0L)).intValue();
+        this.allField = (Boolean) json.getOrDefault("all_field", Boolean.TRUE);
     }
 
     private Map<String, Object> spec(String field) {

@@ -124,7 +124,7 @@ def mapping_json(mapping: FieldMappings) -> dict[str, Any]:
         "default_field": mapping.default_field,
         "position_increment_gap": mapping.position_increment_gap,
         "max_token_length": mapping.max_token_length,
-        "ignore_above": int(mapping.extra.get("ignore_above", 0) or 0),
+        "all_field": mapping.all_field,
     }
 
 

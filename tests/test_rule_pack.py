@@ -1,0 +1,53 @@
+"""The project's own rule pack: complete metadata, and `fingerlog check` passes on it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from fingerlog.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+RULES = sorted((REPO / "rules").glob("*.yaml"))
+SECTIONS = ("## What it detects", "## Why it matters", "## Example", "## What to do")
+
+
+def test_the_pack_has_at_least_30_rules() -> None:
+    assert len(RULES) >= 30
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
+def test_every_rule_is_documented_for_users(path: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", path.stem)
+    assert data["title"] and data["solution"] and data["categories"]
+    assert isinstance(data["retryable"], bool)
+    positions = [data["description"].find(s) for s in SECTIONS]
+    assert -1 not in positions and positions == sorted(positions)
+    assert "bug" not in data or data["bug"].startswith("https://")
+    assert (REPO / "fixtures" / "rules" / path.stem / "README.md").is_file()
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
+def test_example_line_is_in_the_positive_fixture(path: Path) -> None:
+    """The description's example is one of the lines the rule is proven on."""
+    example = yaml.safe_load(path.read_text(encoding="utf-8"))["description"].split("```\n")[1].strip()
+    positive = REPO / "fixtures" / "rules" / path.stem / "positive"
+    texts = [p.read_text(encoding="utf-8") for p in positive.rglob("*") if p.is_file()]
+    assert any(example in text for text in texts)
+
+
+def test_check_passes_on_the_pack() -> None:
+    result = CliRunner().invoke(main, ["check", str(REPO / "rules"), "--fixtures", str(REPO / "fixtures")])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith(": ok")
+
+
+def test_the_index_lists_every_rule() -> None:
+    index = (REPO / "docs" / "rules-pack.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\| \[`([a-z0-9-]+)`\]", index))
+    assert listed == {p.stem for p in RULES}

@@ -24,9 +24,10 @@ BUILD_RECORD = "zuul-info/build.json"
 METADATA_FILES = (INVENTORY, BUILD_RECORD)
 
 #: ``.../<nn>/<change>/<patchset>/<pipeline>/<job>/<uuid7>`` as logs.openstack.org served builds.
+#: A copy made with ``wget -r`` keeps the host directory, which gives the ``log_url`` back.
 _LOG_PATH = re.compile(
-    r"(?:^|/)(?P<prefix>\d{2,3})/(?P<change>\d+)/(?P<patchset>\d+)/(?P<pipeline>[\w.-]+)/"
-    r"(?P<job>[\w.-]+)/(?P<uuid>[0-9a-f]{7,32})/?$"
+    r"(?:^|/)(?:(?P<host>logs\.openstack\.org)/)?(?P<path>(?P<prefix>\d{2,3})/(?P<change>\d+)/"
+    r"(?P<patchset>\d+)/(?P<pipeline>[\w.-]+)/(?P<job>[\w.-]+)/(?P<uuid>[0-9a-f]{7,32}))/?$"
 )
 
 
@@ -60,7 +61,8 @@ class BuildFieldRule:
 #: ``api`` = zuul-info/build.json, ``path`` = the logs.openstack.org path of the job.
 BUILD_FIELD_RULES: tuple[BuildFieldRule, ...] = (
     BuildFieldRule("build_name", ("zuul:job", "api:job_name", "path:job")),
-    BuildFieldRule("build_uuid", ("zuul:build", "api:uuid", "path:uuid")),
+    BuildFieldRule("build_uuid", ("zuul:build", "api:uuid")),
+    BuildFieldRule("build_short_uuid", ("path:uuid",)),
     BuildFieldRule("build_status", ("api:result",)),
     BuildFieldRule("build_change", ("zuul:change", "api:change", "api:ref.change", "path:change")),
     BuildFieldRule("build_patchset", ("zuul:patchset", "api:patchset", "api:ref.patchset", "path:patchset")),
@@ -74,7 +76,7 @@ BUILD_FIELD_RULES: tuple[BuildFieldRule, ...] = (
     BuildFieldRule("build_node", ("node:nodepool.label", "api:nodeset")),
     BuildFieldRule("tenant", ("zuul:tenant", "api:tenant")),
     BuildFieldRule("zuul_executor", ("zuul:executor.hostname",)),
-    BuildFieldRule("log_url", ("api:log_url",)),
+    BuildFieldRule("log_url", ("api:log_url", "path:log_url")),
 )
 
 
@@ -111,7 +113,10 @@ class BuildMetadata:
     def read_location(self, location: str) -> None:
         """Fields a logs.openstack.org-style path gives (``/47/44670/3/gate/<job>/02d68e3``)."""
         if match := _LOG_PATH.search(location.rstrip("/")):
-            self.path_parts = match.groupdict()
+            parts = {k: v for k, v in match.groupdict().items() if v}
+            if "host" in parts:
+                parts["log_url"] = f"http://{parts['host']}/{parts['path']}/"
+            self.path_parts = parts
 
     def _source(self, name: str) -> Any:
         if name == "zuul":
@@ -124,7 +129,7 @@ class BuildMetadata:
         return self.path_parts
 
     def fields(self, overrides: Mapping[str, str]) -> dict[str, str]:
-        """Build fields by :data:`BUILD_FIELD_RULES`, then ``build_short_uuid``, then overrides."""
+        """Build fields by :data:`BUILD_FIELD_RULES`, then overrides; ``build_short_uuid`` follows ``build_uuid``."""
         out: dict[str, str] = {}
         for rule in BUILD_FIELD_RULES:
             for spec in rule.sources:
@@ -134,7 +139,7 @@ class BuildMetadata:
                     out[rule.field] = value
                     break
         out.update(overrides)
-        if "build_uuid" in out and "build_short_uuid" not in overrides:
+        if "build_uuid" in out and "build_short_uuid" not in overrides:  # as the log shippers did
             out["build_short_uuid"] = out["build_uuid"][:7]
         if "log_url" in out and not out["log_url"].endswith("/"):
             out["log_url"] += "/"

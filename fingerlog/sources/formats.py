@@ -33,7 +33,7 @@ MAX_EVENT_LINES = 500
 #: fields logstash captured only to build ``message`` and ``@timestamp``, then removed.
 _SCRATCH = frozenset({"logdate", "logmessage"})
 _TEMPLATE_FIELD = re.compile(r"%\{([^}]+)\}")
-_REQUEST_ID = re.compile(r"\[(req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
+_REQUEST_ID = re.compile(r"\b(req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
 
 _TS = rf"(?:{g.TIMESTAMP_ISO8601}|{g.SYSLOGTIMESTAMP})"
 _OSLO_LEVEL = r"AUDIT|CRITICAL|DEBUG|INFO|TRACE|WARNING|ERROR"

@@ -139,6 +139,11 @@ def test_whitespace_analysis_shows_structure_without_standard_analyzer(lucene: A
     ]
 
 
+def test_parse_expands_field_patterns_over_the_profile_fields(lucene: Any) -> None:
+    """Without documents, the only known fields are those the profile declares."""
+    assert lucene.parse(["messag\\*:foo"], KEYWORD) == ["(message:foo | message.raw:foo)"]
+
+
 def test_syntax_errors_come_back_per_query(lucene: Any) -> None:
     ok, bad = lucene.parse(["foo", "a AND"], ANALYZED)
     assert ok == "_all:foo"
@@ -187,6 +192,18 @@ MATCHES = [
     # mixed AND/OR as Lucene reads it: a AND b OR c is +a +b c
     ("message:instance AND message:spawn OR message:valid", ANALYZED, {"cpu"}),
     ("", ANALYZED, set()),
+    # sloppy phrases: reversed order costs 2
+    ('message:"instance to"~1', ANALYZED, {"cpu"}),
+    ('message:"failed instance"~1', ANALYZED, set()),
+    ('message:"failed instance"~2', ANALYZED, {"cpu"}),
+    # field-name patterns (the * escaped, else it is not a field name) expand over the
+    # fields documents have
+    ("tag\\*:screen", ANALYZED, {"sch", "cpu"}),
+    ("_exists_:file\\*", ANALYZED, {"console"}),
+    ("_exists_:file\\*name", ANALYZED, {"console"}),
+    ("_missing_:nothing\\*", ANALYZED, {"sch", "cpu", "console", "blank"}),
+    # only a plain term after _exists_ is special: file* is a prefix query on a field "_exists_"
+    ("_exists_:file*", ANALYZED, set()),
     # openstack: no _all, so a bare term matches nothing and its negation everything
     ("screen", OPENSTACK, set()),
     ("NOT screen", OPENSTACK, {"sch", "cpu", "console", "blank"}),

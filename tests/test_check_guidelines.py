@@ -42,6 +42,7 @@ GOOD = 'message:"No valid host was found" AND tags:"screen-n-sch.txt"'
         ('mesage:"x y" AND tags:"console"', "FL105", "did you mean 'message'"),
         ('message:"x y" AND tag:"console"', "FL105", "did you mean 'tags'"),
         ('message:"a b" AND tags:"console" OR tags:"syslog"', "FL106", "add parentheses"),
+        ('message:"a b" AND tags:"console" message:"c"', "FL106", "implicit OR"),
         ('message:"a b" AND loglevel:DEBUG AND tags:"screen"', "FL107", "loglevel:DEBUG"),
         ('message:/.*fail.*/ AND tags:"console"', "FL108", "every event is evaluated"),
     ],

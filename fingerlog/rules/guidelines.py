@@ -24,7 +24,7 @@ from fingerlog.backends.literals import required_literals
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, Exists, MatchAll, Node, Occur, Phrase, Prefix, Regexp, Span, Term, Wildcard
 from fingerlog.query.nodes import WildcardToken
-from fingerlog.query.parser import Conj, operator_levels
+from fingerlog.query.mixed import mixed_operator_levels
 
 
 class Severity(enum.Enum):
@@ -226,9 +226,9 @@ def lint_rule(rule: LintedRule, mapping: FieldMappings) -> list[Finding]:
     if not restricts_file(rule.query):
         raw.append((UNRESTRICTED_FILE, None,
                     'the query does not require a tags or filename clause (add AND tags:"<file>")'))
-    for level in operator_levels(rule.query_text, default_field=mapping.default_field):
-        if {Conj.AND, Conj.OR} <= level.conjunctions:
-            raw.append((MIXED_AND_OR, level.span, "AND and OR at the same level; add parentheses"))
+    for mixed in mixed_operator_levels(rule.query_text, default_field=mapping.default_field):
+        kind = "an implicit OR (juxtaposed clauses)" if mixed.implicit_or else "OR"
+        raw.append((MIXED_AND_OR, mixed.span, f"AND and {kind} at the same level; add parentheses"))
     if required_literals(rule.query, mapping) is None:
         raw.append((NO_REQUIRED_LITERAL, None, "no literal every match must contain; every event is evaluated"))
     findings = []

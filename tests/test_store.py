@@ -32,9 +32,9 @@ def test_a_build_scan_round_trips_through_the_views(tmp_path: Path) -> None:
                       project="openstack/nova", voting="false", log_url="https://logs/b1/")  # fmt: skip
     write_build_scan(tmp_path / "s", scan, rules=[RuleRow("oom", "message:oom"), RuleRow("dns", "message:dns")])
     store = tmp_path / "s"
-    assert rows(store, "SELECT build_key, build_status, build_queue, project, voting, log_url, hit_count, rules_hit,"
+    assert rows(store, "SELECT build_key, build_status, build_queue, project, voting, log_url, hit_count, rule_hits,"
                        " error_count, bytes_read, files, build_time, failed, day FROM builds") == [
-        ("b1", "FAILURE", "gate", "openstack/nova", False, "https://logs/b1/", 3, ["dns", "oom"], 1, 1000, 3,
+        ("b1", "FAILURE", "gate", "openstack/nova", False, "https://logs/b1/", 3, {"dns": 1, "oom": 2}, 1, 1000, 3,
          datetime(2024, 5, 1, 12), True, "2024-05-01")
     ]  # fmt: skip
     expected_hits = sorted(

@@ -8,6 +8,7 @@ same rows for the same build.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Mapping
 
@@ -99,7 +100,7 @@ def build_table(scan: BuildScan, *, scanned_at: datetime) -> pa.Table:
         "build_time": build_time(scan),
         "fields": sorted((k, str(v)) for k, v in b.items()),
         "hit_count": len(scan.hits),
-        "rules_hit": sorted({h.rule_id for h in scan.hits}),
+        "rule_hits": sorted(Counter(h.rule_id for h in scan.hits).items()),
         "error_count": len(scan.errors),
         "bytes_read": scan.bytes_read,
         "files": scan.files,

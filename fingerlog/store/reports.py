@@ -31,9 +31,16 @@ class Report:
     sql: str
 
 
-_WINDOW_BUILDS = """
-    (SELECT b.* FROM builds b, report_params p
-     WHERE b.build_time > p.window_start AND b.build_time <= p.as_of)"""
+#: one row per (build, fingerprint that matched it), from the builds' ``rule_hits``:
+#: the reports read builds only (small), never the hits themselves.
+BUILD_RULE_HITS_SQL = """
+SELECT build_key, build_time, build_status, build_queue, failed, voting, e.key AS rule_id, e.value AS hits
+FROM (SELECT *, unnest(map_entries(rule_hits)) AS e FROM builds)"""
+
+_IN_WINDOW = "build_time > (SELECT window_start FROM report_params) AND build_time <= (SELECT as_of FROM report_params)"
+_WINDOW_BUILDS = f"(SELECT * FROM builds WHERE {_IN_WINDOW})"
+_WINDOW_RULE_HITS = f"(SELECT * FROM build_rule_hits WHERE {_IN_WINDOW})"
+_CLASSIFIED = "cardinality(b.rule_hits) > 0"
 
 REPORTS: tuple[Report, ...] = (
     Report(
@@ -41,11 +48,11 @@ REPORTS: tuple[Report, ...] = (
         "report_hits_per_day",
         "Hits per fingerprint per day, by build status and queue",
         f"""
-SELECT CAST(b.build_time AS DATE) AS day, h.rule_id, b.build_status, b.build_queue,
-       count(*) AS hits, count(DISTINCT h.build_key) AS builds
-FROM hits h JOIN {_WINDOW_BUILDS} b USING (build_key)
+SELECT CAST(r.build_time AS DATE) AS day, r.rule_id, r.build_status, r.build_queue,
+       sum(r.hits) AS hits, count(*) AS builds
+FROM {_WINDOW_RULE_HITS} r
 GROUP BY ALL
-ORDER BY day, h.rule_id, b.build_status NULLS LAST, b.build_queue NULLS LAST""",
+ORDER BY day, r.rule_id, r.build_status NULLS LAST, r.build_queue NULLS LAST""",
     ),
     Report(
         "failed-builds",
@@ -53,7 +60,7 @@ ORDER BY day, h.rule_id, b.build_status NULLS LAST, b.build_queue NULLS LAST""",
         "Failed builds and the fingerprints that matched them",
         f"""
 SELECT b.build_time, b.build_name, b.build_status, b.build_queue, b.project,
-       len(b.rules_hit) > 0 AS classified, b.rules_hit AS fingerprints, b.log_url, b.build_key
+       {_CLASSIFIED} AS classified, list_sort(map_keys(b.rule_hits)) AS fingerprints, b.log_url, b.build_key
 FROM {_WINDOW_BUILDS} b
 WHERE b.failed
 ORDER BY b.build_time DESC, b.build_key""",
@@ -65,9 +72,9 @@ ORDER BY b.build_time DESC, b.build_key""",
         f"""
 SELECT p.window_start, p.as_of,
        count(b.build_key) AS failed_builds,
-       count(b.build_key) FILTER (WHERE len(b.rules_hit) > 0) AS classified_builds,
+       count(b.build_key) FILTER (WHERE {_CLASSIFIED}) AS classified_builds,
        CASE WHEN count(b.build_key) > 0
-            THEN round(count(b.build_key) FILTER (WHERE len(b.rules_hit) > 0) / count(b.build_key), 4)
+            THEN round(count(b.build_key) FILTER (WHERE {_CLASSIFIED}) / count(b.build_key), 4)
        END AS rate
 FROM report_params p LEFT JOIN {_WINDOW_BUILDS} b ON b.failed
 GROUP BY p.window_start, p.as_of""",
@@ -80,7 +87,7 @@ GROUP BY p.window_start, p.as_of""",
 SELECT b.build_time, b.build_name, b.build_status, b.build_queue, b.project,
        b.build_change, b.build_patchset, b.log_url, b.build_key
 FROM {_WINDOW_BUILDS} b
-WHERE b.failed AND b.voting IS NOT false AND len(b.rules_hit) = 0
+WHERE b.failed AND b.voting IS NOT false AND NOT {_CLASSIFIED}
 ORDER BY b.build_time DESC, b.build_key""",
     ),
     Report(
@@ -88,27 +95,25 @@ ORDER BY b.build_time DESC, b.build_key""",
         "report_rule_precision",
         f"Rule precision: share of each rule's hits in successful builds (over {PRECISION_LIMIT:.0%} is too broad)",
         f"""
-SELECT h.rule_id,
-       count(*) AS hits,
-       count(*) FILTER (WHERE b.build_status = 'SUCCESS') AS success_hits,
-       count(DISTINCT h.build_key) AS builds,
-       count(DISTINCT h.build_key) FILTER (WHERE b.build_status = 'SUCCESS') AS success_builds,
-       round(count(*) FILTER (WHERE b.build_status = 'SUCCESS') / count(*), 4) AS success_share,
-       count(*) FILTER (WHERE b.build_status = 'SUCCESS') / count(*) > {PRECISION_LIMIT} AS too_broad
-FROM hits h JOIN {_WINDOW_BUILDS} b USING (build_key)
-GROUP BY h.rule_id
-ORDER BY success_share DESC, h.rule_id""",
+SELECT r.rule_id,
+       sum(r.hits) AS hits,
+       coalesce(sum(r.hits) FILTER (WHERE r.build_status = 'SUCCESS'), 0) AS success_hits,
+       count(*) AS builds,
+       count(*) FILTER (WHERE r.build_status = 'SUCCESS') AS success_builds,
+       round(coalesce(sum(r.hits) FILTER (WHERE r.build_status = 'SUCCESS'), 0) / sum(r.hits), 4) AS success_share,
+       coalesce(sum(r.hits) FILTER (WHERE r.build_status = 'SUCCESS'), 0) / sum(r.hits) > {PRECISION_LIMIT} AS too_broad
+FROM {_WINDOW_RULE_HITS} r
+GROUP BY r.rule_id
+ORDER BY success_share DESC, r.rule_id""",
     ),
     Report(
         "dormant",
         "report_dormant_rules",
         "Dormant rules: no hits in the window",
         f"""
-SELECT r.rule_id, r.title, r.bug, max(b.build_time) AS last_hit
-FROM rules r
-LEFT JOIN hits h ON h.rule_id = r.rule_id
-LEFT JOIN builds b ON b.build_key = h.build_key
-WHERE r.rule_id NOT IN (SELECT h2.rule_id FROM hits h2 JOIN {_WINDOW_BUILDS} w USING (build_key))
+SELECT r.rule_id, r.title, r.bug, max(h.build_time) AS last_hit
+FROM rules r LEFT JOIN build_rule_hits h ON h.rule_id = r.rule_id
+WHERE r.rule_id NOT IN (SELECT rule_id FROM {_WINDOW_RULE_HITS})
 GROUP BY r.rule_id, r.title, r.bug
 ORDER BY last_hit NULLS FIRST, r.rule_id""",
     ),
@@ -118,12 +123,10 @@ ORDER BY last_hit NULLS FIRST, r.rule_id""",
         "Resolved bugs returning: hits in builds that ran after the rule's resolved_at",
         """
 SELECT r.rule_id, r.title, r.bug, r.resolved_at,
-       count(*) AS hits_after, count(DISTINCT h.build_key) AS builds_after,
-       min(b.build_time) AS first_after, max(b.build_time) AS last_after
-FROM rules r
-JOIN hits h ON h.rule_id = r.rule_id
-JOIN builds b ON b.build_key = h.build_key
-WHERE r.resolved_at IS NOT NULL AND b.build_time > r.resolved_at
+       sum(h.hits) AS hits_after, count(*) AS builds_after,
+       min(h.build_time) AS first_after, max(h.build_time) AS last_after
+FROM rules r JOIN build_rule_hits h ON h.rule_id = r.rule_id
+WHERE r.resolved_at IS NOT NULL AND h.build_time > r.resolved_at
 GROUP BY r.rule_id, r.title, r.bug, r.resolved_at
 ORDER BY last_after DESC, r.rule_id""",
     ),

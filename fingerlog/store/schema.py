@@ -98,7 +98,7 @@ BUILDS = Table(
         ),
         Column("fields", pa.map_(pa.string(), pa.string()), "every build field as found (inventory, manifest, overrides)"),
         Column("hit_count", pa.int64(), "number of hits rows of the build"),
-        Column("rules_hit", _STRINGS, "sorted ids of the fingerprints that matched the build"),
+        Column("rule_hits", pa.map_(pa.string(), pa.int64()), "fingerprint id -> number of its hits in the build (the reports read this, not hits)"),
         Column("error_count", pa.int64(), "number of errors rows of the build"),
         Column("bytes_read", pa.int64(), "decompressed bytes read"),
         Column("files", pa.int64(), "log files opened"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from fingerlog.store.layout import UNDATED, check_store
-from fingerlog.store.reports import REPORTS, failure_statuses_sql
+from fingerlog.store.reports import BUILD_RULE_HITS_SQL, REPORTS, failure_statuses_sql
 from fingerlog.store.schema import TABLES, sql_type
 
 #: the window the reports cover when no ``days`` is given.
@@ -60,6 +60,8 @@ SELECT e.* FROM raw_errors e
 WHERE e.kind = 'scan-failed' AND e.day = '{UNDATED}'
   AND e.location NOT IN (SELECT location FROM builds WHERE location IS NOT NULL);
 
+CREATE OR REPLACE VIEW build_rule_hits AS {BUILD_RULE_HITS_SQL};
+
 CREATE OR REPLACE VIEW rules_history AS SELECT * FROM raw_rules;
 
 CREATE OR REPLACE VIEW rules AS
@@ -97,6 +99,7 @@ def open_store(
     in (as_of - days, as_of]; ``as_of`` defaults to the newest build in the store.
     """
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     con.execute(init_sql(store, days=days, as_of=as_of))
     return con
 

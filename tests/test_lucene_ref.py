@@ -251,9 +251,35 @@ def test_match_dsl_builds_what_elasticsearch_builds(lucene: Any, dsl: dict[str, 
     assert lucene.match_dsl(DOCS, [dsl], KEYWORD) == [expected]
 
 
-def test_query_string_is_refused_in_dsl(lucene: Any) -> None:
-    (answer,) = lucene.match_dsl(DOCS, [{"query_string": {"query": "foo"}}], KEYWORD)
-    assert "query_string is not allowed" in answer.message
+DSL_FLAGS = [
+
+
+    ({"regexp": {"tags": {"value": "screen-n-(sch|cpu)\\.txt", "flags": "NONE"}}}, {"sch", "cpu"}),
+    ({"regexp": {"tags": {"value": "screen&~(console)", "flags": "INTERSECTION|COMPLEMENT"}}}, {"sch", "cpu"}),
+    ({"regexp": {"tags": {"value": "screen&~(console)", "flags": "NONE"}}}, set()),
+]
+
+
+@pytest.mark.parametrize(("dsl", "expected"), DSL_FLAGS, ids=[str(d) for d, _ in DSL_FLAGS])
+def test_match_dsl_regexp_flags_are_elasticsearch_flag_names(lucene: Any, dsl: dict[str, Any], expected: set[str]) -> None:
+    assert lucene.match_dsl(DOCS, [dsl], KEYWORD) == [expected]
+
+
+REFUSED = [
+    ({"query_string": {"query": "foo"}}, "query_string is not allowed"),
+    ({"wildcard": {"tags": {"value": "Screen*", "case_insensitive": True}}}, "unsupported option [case_insensitive]"),
+    ({"match": {"message": {"query": "no", "analyzer": "keyword"}}}, "unsupported option [analyzer]"),
+    ({"range": {"tags": {"gte": "a", "format": "yyyy"}}}, "unsupported option [format]"),
+    ({"bool": {"must": [], "adjust_pure_negative": False}}, "unsupported option [adjust_pure_negative]"),
+    ({"span_near": {}}, "unsupported query type: span_near"),
+]
+
+
+@pytest.mark.parametrize(("dsl", "message"), REFUSED, ids=[m for _, m in REFUSED])
+def test_match_dsl_refuses_what_it_does_not_model(lucene: Any, dsl: dict[str, Any], message: str) -> None:
+    """An option silently ignored would build another query than Elasticsearch does."""
+    (answer,) = lucene.match_dsl(DOCS, [dsl], KEYWORD)
+    assert message in answer.message
 
 
 def test_query_string_fuzzy_has_no_transpositions(lucene: Any) -> None:

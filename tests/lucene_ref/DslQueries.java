@@ -2,8 +2,11 @@ package referee;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.lucene.analysis.Analyzer;
@@ -60,17 +63,20 @@ final class DslQueries {
         switch (entry.getKey()) {
             case "match_all": return new MatchAllDocsQuery();
             case "match_none": return new BooleanQuery();
-            case "bool": return bool(object(body, "bool"));
-            case "constant_score": return new ConstantScoreQuery(build(object(body, "constant_score").get("filter")));
+            case "bool": return bool(checked(object(body, "bool"), "bool",
+                    "must", "should", "must_not", "filter", "minimum_should_match"));
+            case "constant_score": return new ConstantScoreQuery(
+                    build(checked(object(body, "constant_score"), "constant_score", "filter").get("filter")));
             case "match": return match(object(body, "match"));
             case "match_phrase": return matchPhrase(object(body, "match_phrase"));
             case "term": return term(object(body, "term"));
             case "terms": return terms(object(body, "terms"));
-            case "wildcard": return new WildcardQuery(fieldTerm(object(body, "wildcard"), "value", "wildcard"));
-            case "prefix": return new PrefixQuery(fieldTerm(object(body, "prefix"), "value"));
-            case "regexp": return new RegexpQuery(fieldTerm(object(body, "regexp"), "value"), RegExp.ALL);
+            case "wildcard": return new WildcardQuery(fieldTerm(object(body, "wildcard"), "wildcard", "value", "wildcard"));
+            case "prefix": return new PrefixQuery(fieldTerm(object(body, "prefix"), "prefix", "value"));
+            case "regexp": return regexp(object(body, "regexp"));
             case "range": return range(object(body, "range"));
-            case "exists": return EsQueryParser.exists(expandFields.apply((String) object(body, "exists").get("field")));
+            case "exists": return EsQueryParser.exists(
+                    expandFields.apply((String) checked(object(body, "exists"), "exists", "field").get("field")));
             case "fuzzy": return fuzzy(object(body, "fuzzy"));
             case "query_string":
                 throw new IllegalArgumentException("query_string is not allowed in a translated query");
@@ -123,6 +129,33 @@ final class DslQueries {
         return EsQueryParser.fixNegative(bool);
     }
 
+    /** Options every query accepts and that never change which documents match. */
+    private static final Set<String> NEUTRAL = Set.of("boost", "_name", "rewrite");
+
+    /**
+     * Refuses options this builder does not model (case_insensitive, format, analyzer, ...):
+     * ignoring one would build a different query than Elasticsearch and hide a translation bug.
+     */
+    private static Map<String, Object> checked(Map<String, Object> body, String where, String... allowed) {
+        Set<String> known = new HashSet<>(Arrays.asList(allowed));
+        for (String key : body.keySet()) {
+            if (!known.contains(key) && !NEUTRAL.contains(key)) {
+                throw new IllegalArgumentException(where + ": unsupported option [" + key + "]");
+            }
+        }
+        return body;
+    }
+
+    /** A leaf's options: a bare value has none; an object may hold only the allowed keys. */
+    private static Object options(Object spec, String where, String... allowed) {
+        if (spec instanceof Map) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) spec;
+            checked(map, where, allowed);
+        }
+        return spec;
+    }
+
     /** The single field of a leaf query and its body (a bare value or an object of options). */
     private static Map.Entry<String, Object> single(Map<String, Object> body) {
         Map.Entry<String, Object> field = null;
@@ -162,9 +195,33 @@ final class DslQueries {
         throw new IllegalArgumentException("missing " + String.join(" or ", keys));
     }
 
-    private static Term fieldTerm(Map<String, Object> body, String... keys) {
+    private static Term fieldTerm(Map<String, Object> body, String where, String... keys) {
         Map.Entry<String, Object> field = single(body);
-        return new Term(field.getKey(), value(field.getValue(), keys));
+        return new Term(field.getKey(), value(options(field.getValue(), where, keys), keys));
+    }
+
+    /** regexp with ES's flags names ("ALL" by default; "INTERSECTION|COMPLEMENT", ...). */
+    private static Query regexp(Map<String, Object> body) {
+        Map.Entry<String, Object> field = single(body);
+        Object spec = options(field.getValue(), "regexp", "value", "flags", "max_determinized_states");
+        int flags = RegExp.ALL;
+        Object names = option(spec, "flags", null);
+        if (names != null) {
+            flags = RegExp.NONE;
+            for (String name : names.toString().split("\\|")) {
+                switch (name.trim().toUpperCase(java.util.Locale.ROOT)) {
+                    case "ALL": flags |= RegExp.ALL; break;
+                    case "ANYSTRING": flags |= RegExp.ANYSTRING; break;
+                    case "COMPLEMENT": flags |= RegExp.COMPLEMENT; break;
+                    case "EMPTY": flags |= RegExp.EMPTY; break;
+                    case "INTERSECTION": flags |= RegExp.INTERSECTION; break;
+                    case "INTERVAL": flags |= RegExp.INTERVAL; break;
+                    case "NONE": break;
+                    default: throw new IllegalArgumentException("regexp: unknown flag [" + name + "]");
+                }
+            }
+        }
+        return new RegexpQuery(new Term(field.getKey(), value(spec, "value")), flags);
     }
 
     /** Tokens of a text through the field's analyzer, with absolute positions. */
@@ -186,7 +243,7 @@ final class DslQueries {
 
     private Query match(Map<String, Object> body) throws IOException {
         Map.Entry<String, Object> field = single(body);
-        String text = value(field.getValue(), "query");
+        String text = value(options(field.getValue(), "match", "query", "operator"), "query");
         boolean and = "and".equalsIgnoreCase(option(field.getValue(), "operator", "or").toString());
         List<Object[]> tokens = analyze(field.getKey(), text);
         if (tokens.isEmpty()) {
@@ -205,7 +262,7 @@ final class DslQueries {
 
     private Query matchPhrase(Map<String, Object> body) throws IOException {
         Map.Entry<String, Object> field = single(body);
-        String text = value(field.getValue(), "query");
+        String text = value(options(field.getValue(), "match_phrase", "query", "slop"), "query");
         int slop = Integer.parseInt(option(field.getValue(), "slop", 0).toString());
         List<Object[]> tokens = analyze(field.getKey(), text);
         if (tokens.isEmpty()) {
@@ -223,7 +280,7 @@ final class DslQueries {
     }
 
     private Query term(Map<String, Object> body) {
-        return new TermQuery(fieldTerm(body, "value"));
+        return new TermQuery(fieldTerm(body, "term", "value"));
     }
 
     private Query terms(Map<String, Object> body) {
@@ -240,7 +297,7 @@ final class DslQueries {
 
     private Query range(Map<String, Object> body) {
         Map.Entry<String, Object> field = single(body);
-        Map<String, Object> bounds = object(field.getValue(), "range");
+        Map<String, Object> bounds = checked(object(field.getValue(), "range"), "range", "gt", "gte", "lt", "lte");
         String lower = null;
         String upper = null;
         boolean includeLower = true;
@@ -263,7 +320,8 @@ final class DslQueries {
     /** ES 7/8 fuzzy: fuzziness AUTO (0 edits up to 2 chars, 1 up to 5, else 2), transpositions on. */
     private Query fuzzy(Map<String, Object> body) {
         Map.Entry<String, Object> field = single(body);
-        String text = value(field.getValue(), "value");
+        String text = value(options(field.getValue(), "fuzzy",
+                "value", "fuzziness", "prefix_length", "max_expansions", "transpositions"), "value");
         String fuzziness = option(field.getValue(), "fuzziness", "AUTO").toString();
         int length = text.codePointCount(0, text.length());
         int edits;

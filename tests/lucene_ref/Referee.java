@@ -117,7 +117,7 @@ public final class Referee {
         return new EsQueryParser(Mapping.LUCENE, defaultField, mapping.analyzer(analysis), fieldExpander(known));
     }
 
-    private static Map<String, Object> error(Exception e) {
+    private static Map<String, Object> error(Throwable e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return Map.of("error", message);
     }
@@ -132,7 +132,7 @@ public final class Referee {
             EsQueryParser parser = parser(mapping, analysis, defaultField, mapping.declaredFields());
             try {
                 result.add(Map.of("query", parser.parse((String) text).toString()));
-            } catch (ParseException | RuntimeException e) {
+            } catch (ParseException | RuntimeException | StackOverflowError e) {
                 result.add(error(e));
             }
         }
@@ -155,7 +155,7 @@ public final class Referee {
                     answer.put("hits", index.search(query));
                     answer.put("query", query.toString());
                     result.add(answer);
-                } catch (ParseException | RuntimeException e) {
+                } catch (ParseException | RuntimeException | StackOverflowError e) {
                     result.add(error(e));
                 }
             }

@@ -1,0 +1,62 @@
+"""JUnit XML of `fingerlog check`, read back the way CI servers read it (junitparser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from junitparser import Failure as JFailure
+from junitparser import JUnitXml
+
+from fingerlog.engine.check import CheckReport, run_check
+from fingerlog.mapping import load_mapping
+from fingerlog.report.junit import render_junit
+
+DATA = Path(__file__).parent / "data" / "check"
+
+
+@pytest.fixture(scope="module")
+def report() -> CheckReport:
+    return run_check(DATA / "rules", DATA / "fixtures", load_mapping())
+
+
+@pytest.fixture(scope="module")
+def xml(report: CheckReport, tmp_path_factory: pytest.TempPathFactory) -> JUnitXml:
+    path = tmp_path_factory.mktemp("junit") / "check.xml"
+    path.write_text(render_junit(report), encoding="utf-8")
+    return JUnitXml.fromfile(str(path))
+
+
+def test_one_suite_per_rule_and_one_case_per_rule_and_fixture(report: CheckReport, xml: JUnitXml) -> None:
+    suites = {suite.name: suite for suite in xml}
+    assert set(suites) == {c.rule_id for c in report.cases}
+    for rule_id in ("widget-exploded", "declared-overlap", "hits-negative"):
+        names = {case.name for case in suites[rule_id]}
+        assert {f.label for f in report.fixtures if f.path.exists()} <= names
+
+
+def test_counts_agree_with_the_cases(report: CheckReport, xml: JUnitXml) -> None:
+    xml.update_statistics()
+    assert xml.tests == len(report.cases)
+    assert xml.failures == len(report.failures)
+
+
+@pytest.mark.parametrize(
+    ("suite", "case", "kind"),
+    [
+        ("misses-positive", "positive:misses-positive/positive", "missed-positive"),
+        ("hits-negative", "negative:hits-negative/negative", "hit-negative"),
+        ("hits-clean", "clean:successful-job", "hit-clean"),
+        ("undeclared-overlap", "positive:widget-exploded/positive", "undeclared-overlap"),
+        ("unknown-field", "rule", "lint-error"),
+    ],
+)
+def test_failed_case_carries_its_kind(xml: JUnitXml, suite: str, case: str, kind: str) -> None:
+    found = next(c for s in xml if s.name == suite for c in s if c.name == case)
+    failures = [r for r in found.result if isinstance(r, JFailure)]
+    assert len(failures) == 1 and failures[0].type == kind and failures[0].message
+
+
+def test_passing_cases_have_no_result(xml: JUnitXml) -> None:
+    suite = next(s for s in xml if s.name == "widget-exploded")
+    assert all(case.is_passed for case in suite)

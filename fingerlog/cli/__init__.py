@@ -23,7 +23,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sql",
     "report",
     "shell",
-    "batch",
     "es_template",
     "check",
 )

@@ -90,9 +90,7 @@ def test_expanded_terms_are_lowercased_even_on_keyword_fields(node: object, expe
 @pytest.mark.parametrize(
     ("node", "expected"),
     [
-        # `*` on ES 1.x's default field is a match-all (MapperQueryParser.getWildcardQuery)
-        (Wildcard("_all", (ANY,)), {"match_all": {}}),
-        # on another field it is a WildcardQuery: any indexed term
+        # `field:*` is a WildcardQuery: any indexed term (bare `*` is parsed as MatchAll)
         (Wildcard("build_name", (ANY,)), {"wildcard": {"build_name": "*"}}),
         # an unbounded range is any indexed term too, not `exists`
         (Range("build_name", None, None, True, True), {"wildcard": {"build_name": "*"}}),
@@ -176,6 +174,11 @@ def test_fuzzy_edits_follow_lucene_4_10(similarity: float, term: str, edits: int
 def test_fuzzy_is_reported_as_index_dependent() -> None:
     translation = to_dsl(Fuzzy("message", "nova", 1.0, span=Span(3, 8)), KEYWORD)
     assert [f.span for f in translation.findings] == [Span(3, 8)]
+
+
+def test_field_pattern_is_reported() -> None:
+    translation = to_dsl(Term("build_*", "x", span=Span(0, 9)), KEYWORD)
+    assert [f.span for f in translation.findings] == [Span(0, 9)]
 
 
 def test_catch_all_field_name_is_the_targets() -> None:

@@ -168,6 +168,16 @@ class DslCompiler(Visitor[Optional[Dsl]]):
 
     # -- fields ---------------------------------------------------------------
 
+    def _field(self, node: Term | Phrase | Prefix | Wildcard | Regexp | Fuzzy | Range | Exists) -> str:
+        """The node's field in the target; a field pattern is reported, since the
+        fields it expands to depend on the cluster's mapping, not on the query."""
+        if any(c in node.field for c in "*?"):
+            self.findings.append(
+                Finding(node.span, f"field pattern {node.field!r}: ES 1.x expanded it over the index's "
+                        "fields; the DSL names one field")
+            )
+        return self.target.field_name(node.field)
+
     def _analyzed(self, field: str) -> bool:
         """ES 1.x's ``_all`` is always analyzed; other fields follow the profile."""
         return field == LEGACY_ALL_FIELD or self.mapping.field(field).kind is FieldKind.TEXT
@@ -178,7 +188,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
     # -- leaves ---------------------------------------------------------------
 
     def visit_term(self, node: Term) -> Dsl | None:
-        field = self.target.field_name(node.field)
+        field = self._field(node)
         if not self._analyzed(node.field):
             return _leaf("term", field, "value", node.text, node.boost)
         if not self._tokens(node.text):
@@ -186,7 +196,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         return _leaf("match", field, "query", node.text, node.boost)
 
     def visit_phrase(self, node: Phrase) -> Dsl | None:
-        field = self.target.field_name(node.field)
+        field = self._field(node)
         if not self._analyzed(node.field):
             return _leaf("term", field, "value", node.text, node.boost)
         tokens = self._tokens(node.text)
@@ -196,21 +206,18 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         return _leaf("match_phrase", field, "query", node.text, node.boost, slop=slop)
 
     def visit_prefix(self, node: Prefix) -> Dsl:
-        return _leaf("prefix", self.target.field_name(node.field), "value", java_lower(node.text), node.boost)
+        return _leaf("prefix", self._field(node), "value", java_lower(node.text), node.boost)
 
     def visit_wildcard(self, node: Wildcard) -> Dsl:
-        if node.parts == (WildcardToken.ANY_STRING,) and node.field in ("*", LEGACY_ALL_FIELD):
-            # ES 1.x MapperQueryParser.getWildcardQuery: `*` on the default field is match-all.
-            return self.visit_match_all(MatchAll(boost=node.boost, span=node.span))
         pattern = "".join(
             part.value if isinstance(part, WildcardToken) else _escape_wildcard_literal(java_lower(part))
             for part in node.parts
         )
-        return _leaf("wildcard", self.target.field_name(node.field), "value", pattern, node.boost)
+        return _leaf("wildcard", self._field(node), "value", pattern, node.boost)
 
     def visit_regexp(self, node: Regexp) -> Dsl:
         pattern = modern_regexp(java_lower(node.pattern))
-        return _leaf("regexp", self.target.field_name(node.field), "value", pattern, node.boost)
+        return _leaf("regexp", self._field(node), "value", pattern, node.boost)
 
     def visit_fuzzy(self, node: Fuzzy) -> Dsl:
         text = java_lower(node.text)
@@ -223,7 +230,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         )
         return {
             "fuzzy": {
-                self.target.field_name(node.field): {
+                self._field(node): {
                     "value": text,
                     "fuzziness": fuzzy_edits(node.similarity, text),
                     "prefix_length": node.prefix_length,
@@ -235,7 +242,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         }
 
     def visit_range(self, node: Range) -> Dsl:
-        field = self.target.field_name(node.field)
+        field = self._field(node)
         if node.lower is None and node.upper is None:
             # An unbounded TermRangeQuery matches any indexed term; `range` without
             # bounds may be rewritten to `exists`, which differs for empty values.
@@ -250,7 +257,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         return {"range": {field: bounds}}
 
     def visit_exists(self, node: Exists) -> Dsl:
-        body: dict[str, Any] = {"field": self.target.field_name(node.field)}
+        body: dict[str, Any] = {"field": self._field(node)}
         if node.boost is not None:
             body["boost"] = node.boost
         return {"exists": body}

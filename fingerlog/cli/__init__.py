@@ -18,11 +18,14 @@ from fingerlog.errors import FingerlogError
 
 #: modules defining the subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "lint",
+    "explain",
     "fetch",
     "fetch_builds",
     "sql",
     "report",
     "shell",
+    "batch",
     "es_template",
     "check",
 )

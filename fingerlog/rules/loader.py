@@ -21,6 +21,7 @@ import yaml
 
 from fingerlog.errors import FingerlogError
 from fingerlog.query.errors import QueryParseError, SourceLocation
+from fingerlog.query.nodes import Span
 from fingerlog.query.parser import parse_query
 from fingerlog.rules.model import KNOWN_KEYS, Problem, Rule, RuleSet, Severity
 from fingerlog.rules.positions import scalar_offsets
@@ -196,18 +197,7 @@ class _RuleFile:
     def locate(self, exc: QueryParseError, node: yaml.Node) -> QueryParseError:
         """The error relocated from query offsets to this file's line and column."""
         assert isinstance(node, yaml.ScalarNode)
-        offsets = scalar_offsets(self.source, node)
-        start = offsets[min(exc.span.start, len(offsets) - 1)]
-        last = offsets[min(max(exc.span.end - 1, exc.span.start), len(offsets) - 1)]
-        line_start = self.source.rfind("\n", 0, start) + 1
-        line_end = self.source.find("\n", start)
-        line_end = len(self.source) if line_end < 0 else line_end
-        line_text = self.source[line_start:line_end].rstrip("\r")
-        width = (min(last, line_end - 1) - start + 1) if last >= start else 1
-        location = SourceLocation(
-            str(self.path), self.source.count("\n", 0, start) + 1, start - line_start + 1, line_text, max(1, width),
-        )
-        return exc.relocated(location)
+        return exc.relocated(_location(self.source, str(self.path), node, exc.span))
 
     def typed_fields(self, values: dict[str, Any], nodes: dict[str, yaml.Node]) -> dict[str, Any] | None:
         """Check each known key's type; return the Rule fields, or None after an error."""
@@ -251,3 +241,26 @@ class _RuleFile:
         if "fixtures" in values:
             out["fixtures"] = values["fixtures"]
         return out if ok else None
+
+
+def _location(source: str, path: str, node: yaml.ScalarNode, span: Span) -> SourceLocation:
+    """File line/column (and caret width, clipped to the line) of ``span`` of a scalar's value."""
+    offsets = scalar_offsets(source, node)
+    start = offsets[min(span.start, len(offsets) - 1)]
+    last = offsets[min(max(span.end - 1, span.start), len(offsets) - 1)]
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    line_end = len(source) if line_end < 0 else line_end
+    line_text = source[line_start:line_end].rstrip("\r")
+    width = min(last, line_end - 1) - start + 1 if last >= start else 1
+    return SourceLocation(path, source.count("\n", 0, start) + 1, start - line_start + 1, line_text, max(1, width))
+
+
+def query_location(rule: Rule, span: Span) -> SourceLocation:
+    """Where ``span`` of ``rule.query_text`` is in the rule's file (for lint and check)."""
+    source = rule.path.read_text(encoding="utf-8")
+    root = yaml.compose(source, Loader=yaml.SafeLoader)
+    for key, value in root.value:
+        if key.value == "query" and isinstance(value, yaml.ScalarNode):
+            return _location(source, str(rule.path), value, span)
+    raise RuleError([Problem(str(rule.path), 0, 0, Severity.ERROR, "no-query", "the rule file changed: no query")])

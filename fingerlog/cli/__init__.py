@@ -25,7 +25,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sql",
     "report",
     "shell",
-    "batch",
     "es_template",
     "check",
 )

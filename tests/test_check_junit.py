@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import xmlschema
 from junitparser import Failure as JFailure
 from junitparser import JUnitXml
 
@@ -60,3 +61,13 @@ def test_failed_case_carries_its_kind(xml: JUnitXml, suite: str, case: str, kind
 def test_passing_cases_have_no_result(xml: JUnitXml) -> None:
     suite = next(s for s in xml if s.name == "widget-exploded")
     assert all(case.is_passed for case in suite)
+
+
+def test_document_is_valid_against_the_junit_schema(report: CheckReport) -> None:
+    schema = xmlschema.XMLSchema(str(DATA / "junit.xsd"))
+    schema.validate(render_junit(report))
+
+
+def test_failure_text_starts_at_the_rule_file(xml: JUnitXml) -> None:
+    found = next(c for s in xml if s.name == "unknown-field" for c in s if c.name == "rule")
+    assert found.result[0].text.startswith(str(DATA / "rules" / "unknown-field.yaml") + ":1:8: ")

@@ -3,7 +3,10 @@
 Jenkins, GitLab and GitHub test reporters understand the ``testsuites`` /
 ``testsuite`` / ``testcase`` / ``failure`` shape of the JUnit XSD; one suite
 per rule keeps a failing fingerprint's cases together.  A rule's own checks
-(loading, lint errors, fixtures key) are its ``rule`` case.
+(loading, lint errors, fixtures key) are its ``rule`` case.  Only attributes
+the common JUnit schema knows are written (strict readers reject others): the
+rule file is the suite's ``file``; each failure's text starts with
+``path:line:column``.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ def _testcase(suite: ET.Element, case: Case) -> None:
     element = ET.SubElement(suite, "testcase", {
         "classname": f"fingerlog.check.{case.rule_id}",
         "name": case.name,
-        "file": case.rule_path,
-        "line": str(case.line),
         "time": "0",
     })
     if case.failure is not None:
         failure = ET.SubElement(element, "failure", {"message": case.message, "type": case.failure.value})
-        failure.text = case.message + ("\nhits: " + ", ".join(case.hits) if case.hits else "")
+        hits = "\nhits: " + ", ".join(case.hits) if case.hits else ""
+        failure.text = f"{case.rule_path}:{case.line}:{case.column}: {case.message}{hits}"
 
 
 def render_junit(report: CheckReport) -> str:
@@ -47,6 +49,7 @@ def render_junit(report: CheckReport) -> str:
         cases = by_rule[rule_id]
         suite = ET.SubElement(root, "testsuite", {
             "name": rule_id,
+            "file": cases[0].rule_path,
             "tests": str(len(cases)),
             "failures": str(sum(1 for c in cases if not c.passed)),
             "errors": "0",

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from fingerlog.cli.store_options import STORE_ARGUMENT, connect, run_query, window_options
+from fingerlog.report.html import render_site
 from fingerlog.report.tables import FORMATS, records, render
 from fingerlog.store.reports import REPORTS, REPORTS_BY_NAME
 
@@ -27,13 +28,21 @@ the newest build in the store).
 Example:
   fingerlog report store/ --days 14 uncategorized
   fingerlog report store/ --format markdown > weekly.md
+  fingerlog report store/ --days 30 --html site/     (then open site/index.html)
 """)
 @STORE_ARGUMENT
 @click.argument("question", required=False, type=click.Choice(list(REPORTS_BY_NAME)))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a static HTML site (charts, uncategorized failures, build pages) to this directory instead.")
 @window_options
-def command(store: Path, question: str | None, fmt: str, days: int, as_of: str | None) -> None:
+def command(store: Path, question: str | None, fmt: str, days: int, as_of: str | None, html_dir: Path | None) -> None:
     con = connect(store, days, as_of)
+    if html_dir is not None:
+        site = render_site(con, html_dir)
+        click.echo(f"wrote {site.out_dir}/index.html: {site.rule_pages} fingerprint pages, {site.build_pages} build pages, "
+                   f"{site.uncategorized} uncategorized failures")
+        return
     chosen = [REPORTS_BY_NAME[question]] if question else list(REPORTS)
     _, [(start, end)] = run_query(con, "SELECT window_start, as_of FROM report_params")
     if fmt == "json":

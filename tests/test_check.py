@@ -108,3 +108,16 @@ def test_missing_rules_directory_is_one_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert "not a rules directory" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "guideline", "fragment"),
+    [
+        ("debug-only", "FL107", "every event it matches in its positive fixtures is a DEBUG line"),
+        ("widget-exploded", "FL109", "same fixture events as declared-overlap"),
+    ],
+)
+def test_guidelines_that_need_fixture_evidence(report: CheckReport, rule_id: str, guideline: str, fragment: str) -> None:
+    found = [f for f in report.findings if f.rule_id == rule_id and f.guideline.id == guideline]
+    assert len(found) == 1 and fragment in found[0].message
+    assert all(c.passed for c in report.cases if c.rule_id == rule_id)  # warnings do not fail the check

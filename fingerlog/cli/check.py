@@ -30,7 +30,15 @@ def render_text(report: CheckReport) -> str:
     return "\n".join(out) + "\n"
 
 
-@click.command("check")
+EXAMPLES = """\b
+Examples:
+  fingerlog check                                   ./rules with ./fixtures next to it
+  fingerlog check rules/ --fixtures fixtures/ --format junit -o check.xml
+  fingerlog check rules/ --format github            annotations in a GitHub Actions step
+"""
+
+
+@click.command("check", epilog=EXAMPLES)
 @click.argument("rules_dir", required=False, default="rules", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Fixtures directory (default: 'fixtures' next to RULES_DIR).")
@@ -57,10 +65,6 @@ def command(rules_dir: Path, fixtures_dir: Path | None, fmt: str, mapping: str |
     \b
     Formats: text (file:line: lines), junit (one test case per rule x
     fixture), json, github (workflow annotations on the rule files).
-
-    \b
-    Example:
-      fingerlog check rules/ --fixtures fixtures/ --format junit -o check.xml
     """
     fixtures = fixtures_dir if fixtures_dir is not None else rules_dir.resolve().parent / "fixtures"
     report = run_check(rules_dir, fixtures, load_mapping(mapping))

@@ -265,8 +265,9 @@ def tokenize(text: str) -> Iterator[Token]:
 def _lexical_error(text: str, i: int, state: _State) -> QueryParseError:
     ch = text[i]
     if state is _State.BOOST:
-        what = "a number" if ch not in WHITESPACE else "a number right after '^' (no space allowed)"
-        return QueryParseError(f"expected {what} after '^', found {ch!r}", text, Span(i, i + 1))
+        if ch in WHITESPACE:
+            return QueryParseError("expected a number right after '^' (no space allowed)", text, Span(i, i + 1))
+        return QueryParseError(f"expected a number after '^', found {ch!r}", text, Span(i, i + 1))
     if ch == '"':
         return QueryParseError("unterminated quoted phrase (no closing '\"')", text, Span(i, len(text)))
     if ch == "/":

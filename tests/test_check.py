@@ -46,6 +46,8 @@ def _failures(report: CheckReport, rule_id: str) -> dict[tuple[str, Failure], st
         ("no-positive", "rule", Failure.NO_POSITIVE_FIXTURE, "no positive fixture"),
         ("missing-fixture", "positive:missing-fixture/does-not-exist", Failure.FIXTURE_MISSING, "does not exist"),
         ("bad-fixtures-key", "rule", Failure.BAD_FIXTURES_KEY, "'hits' is a positive whole number"),
+        ("corrupt-fixture", "positive:corrupt-fixture/positive", Failure.FIXTURE_UNREADABLE,
+         "logs/screen-n-cpu.txt: corrupt-gzip"),
     ],
 )
 def test_each_failure_kind_is_reported_with_its_message(report: CheckReport, rule_id: str, case: str,
@@ -53,6 +55,12 @@ def test_each_failure_kind_is_reported_with_its_message(report: CheckReport, rul
     failures = _failures(report, rule_id)
     assert (case, kind) in failures, failures
     assert fragment in failures[(case, kind)]
+
+
+def test_the_readable_rest_of_a_corrupt_fixture_is_still_judged(report: CheckReport) -> None:
+    case = next(c for c in report.cases if c.rule_id == "corrupt-fixture" and c.failure is None
+                and c.name == "positive:corrupt-fixture/positive")
+    assert case.hits == ("job-output.txt:1",)
 
 
 @pytest.mark.parametrize("rule_id", ["widget-exploded", "declared-overlap"])

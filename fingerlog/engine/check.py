@@ -213,11 +213,10 @@ def _where(hit: Hit) -> str:
 def _judge(rule: Rule, fixture: Fixture, hits: Sequence[Hit], overlaps: Mapping[str, frozenset[str]]) -> Case:
     """The verdict of ``rule`` on ``fixture`` given the rule's hits there."""
     found = tuple(sorted({_where(h) for h in hits}, key=lambda w: (w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1]))))
-    path = str(rule.path)
+    line, column = _fixtures_line(rule)
 
     def case(failure: Failure | None, message: str) -> Case:
-        line, column = _fixtures_line(rule)
-        return Case(rule.id, path, fixture, failure, message, found, line, column)
+        return Case(rule.id, str(rule.path), fixture, failure, message, found, line, column)
 
     shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
     if fixture.role is Role.CLEAN:
@@ -312,6 +311,7 @@ def run_check(rules_dir: Path, fixtures_dir: Path, mapping: FieldMappings) -> Ch
     fixtures += clean_jobs(fixtures_dir)
     report.fixtures = fixtures
     matched: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    positive_hits: dict[str, list[Hit]] = defaultdict(list)
     for fixture in fixtures:
         hits_by_rule = _scan_fixture(fixture, rules, mapping, report)
         if hits_by_rule is None:
@@ -321,9 +321,8 @@ def run_check(rules_dir: Path, fixtures_dir: Path, mapping: FieldMappings) -> Ch
             matched[rule.id] |= {(str(fixture.path), _where(h)) for h in hits}
             report.cases.append(_judge(rule, fixture, hits, overlaps))
             if fixture.owner == rule.id and fixture.role is Role.POSITIVE:
-                finding = _debug_only(rule, hits)
-                if finding:
-                    report.findings.append(finding)
+                positive_hits[rule.id] += hits
+    report.findings += [f for rule in rules if (f := _debug_only(rule, positive_hits[rule.id]))]
     report.findings += _duplicates(rules, {k: frozenset(v) for k, v in matched.items()})
     return report
 

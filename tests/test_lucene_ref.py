@@ -7,9 +7,12 @@ wrongly configured referee fails these before it can mislead a conformance test.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from fingerlog.mapping import load_mapping
 
@@ -44,6 +47,8 @@ TOKENS = [
     ("a.b. U.S.A.", ["a.b", "u.s.a"]),
     # ideographs are one token each; emoji are not word characters
     ("東京都 😀 über", ["東", "京", "都", "über"]),
+    # Hangul and Thai runs stay whole
+    ("한국어 ไทย", ["한국어", "ไทย"]),
     ("--- ... |", []),
 ]
 
@@ -293,3 +298,28 @@ def test_a_batch_answers_in_order_and_keeps_going_after_errors(lucene: Any) -> N
     assert answers[0] == {"sch", "cpu"}
     assert "Cannot parse" in answers[1].message
     assert answers[2] == {"blank"}  # console.html is one token
+
+
+# --- real data ---------------------------------------------------------------------------------
+
+
+def test_every_corpus_query_parses(lucene: Any, corpus: Path) -> None:
+    """Lucene 4.10 with ES's settings accepts all elastic-recheck fingerprints."""
+    queries = [yaml.safe_load(path.read_text())["query"] for path in sorted(corpus.glob("elastic-recheck/queries/*.yaml"))]
+    parsed = lucene.parse(queries, OPENSTACK)
+    assert len(parsed) == 925
+    assert [q for q, p in zip(queries, parsed) if not isinstance(p, str)] == []
+
+
+@pytest.mark.parametrize("profile", [OPENSTACK, ANALYZED, KEYWORD], ids=lambda m: m.name)
+def test_real_elasticsearch_hits_match_their_query(lucene: Any, corpus: Path, profile: Any) -> None:
+    """The 353 events the OpenStack cluster returned for fingerprint 1284371 all match it here."""
+    samples = corpus / "elastic-recheck" / "samples"
+    response = json.loads((samples / "logstash" / "1284371.json").read_text())
+    docs = [
+        {"_id": hit["_id"], "fields": {k: v if isinstance(v, list) else [v] for k, v in hit["_source"].items()}}
+        for hit in response["hits"]["hits"]
+    ]
+    query = yaml.safe_load((samples / "queries" / "1284371.yaml").read_text())["query"]
+    assert len(docs) == 353
+    assert lucene.match(docs, [query, f"NOT ({query})"], profile) == [{d["_id"] for d in docs}, set()]

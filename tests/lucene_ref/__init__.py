@@ -8,8 +8,8 @@ under pytest).
 API (other helpers rely on these names):
 
 - ``tokens(texts, max_token_length=255) -> list[list[tuple[str, int]]]``: ES 1.x ``standard``
-  analyzer tokens (no stop words, lower-cased) with absolute positions (first token 0; a
-  dropped over-long token leaves a hole).
+  analyzer tokens (no stop words, lower-cased) with absolute positions (first token 0); a
+  token longer than ``max_token_length`` comes out split into pieces, as in Lucene 4.10.4.
 - ``parse(queries, mapping, default_field=None, analysis="mapping") -> list[str | LuceneError]``:
   ``Query.toString()`` of each query as ES 1.x's query_string builds it.
   ``analysis="whitespace"`` analyzes every field with a bare whitespace tokenizer (no
@@ -18,7 +18,10 @@ API (other helpers rely on these names):
   lower-cased: that is the parser's ``lowercase_expanded_terms``, not analysis).
 - ``match(docs, queries, mapping, default_field=None) -> list[set[str] | LuceneError]``:
   indexes ``docs`` (``{"_id": str, "fields": {name: [values]}}``; field order matters, it
-  is the order of the ``_all`` field) as ES 1.x would with the mapping, runs each query string.
+  is the order of the ``_all`` field; a lone string is one value, a non-string value is
+  indexed as its JSON text) as ES 1.x would with the mapping, runs each query string.
+  ``parse`` expands field-name patterns (``build_\\*``) over the profile's declared fields
+  only; ``match`` over the fields the documents have too.
 - ``match_dsl(docs, dsl_queries, mapping) -> list[set[str] | LuceneError]``: the same for
   Elasticsearch 7/8 Query DSL objects (bool, match, match_phrase, term, terms, wildcard,
   prefix, regexp, range, exists, fuzzy, match_all, match_none, constant_score).

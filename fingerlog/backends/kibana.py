@@ -1,0 +1,89 @@
+"""Kibana Discover links running a fingerprint as a Lucene query on a modern cluster.
+
+Kibana sends a Lucene query to ``query_string``, whose defaults moved since
+ES 1.x: there is no ``_all`` any more, expanded terms (wildcard, prefix,
+regexp, range) are no longer lowercased on keyword fields, and regexps follow
+Lucene 9's escapes.  So the tree is first rewritten to say explicitly what
+ES 1.x did implicitly, then printed with the canonical Lucene printer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import quote
+
+from fingerlog.backends.dsl import Finding, Translation, java_lower, modern_regexp
+from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
+from fingerlog.backends.lucene import to_lucene
+from fingerlog.query.nodes import (
+    Bool,
+    Clause,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Prefix,
+    Range,
+    Regexp,
+    Wildcard,
+    WildcardToken,
+)
+
+DEFAULT_KIBANA_URL = "http://localhost:5601"
+#: Discover's default time window is 15 minutes; a fingerprint is about weeks.
+DEFAULT_TIME_FROM = "now-30d"
+
+
+def _rename(node: Node, target: Target) -> Node:
+    if isinstance(node, (Bool, MatchAll)):
+        return node
+    return dataclasses.replace(node, field=target.field_name(node.field))  # type: ignore[type-var]
+
+
+def for_modern_query_string(node: Node, target: Target, findings: list[Finding]) -> Node:
+    """``node`` rewritten so today's ``query_string`` gives ES 1.x's answers."""
+    if isinstance(node, Bool):
+        clauses = tuple(Clause(c.occur, for_modern_query_string(c.query, target, findings)) for c in node.clauses)
+        return dataclasses.replace(node, clauses=clauses)
+    if isinstance(node, Wildcard):
+        parts = tuple(p if isinstance(p, WildcardToken) else java_lower(p) for p in node.parts)
+        node = dataclasses.replace(node, parts=parts)
+    elif isinstance(node, Prefix):
+        node = dataclasses.replace(node, text=java_lower(node.text))
+    elif isinstance(node, Regexp):
+        node = dataclasses.replace(node, pattern=modern_regexp(java_lower(node.pattern)))
+    elif isinstance(node, Range):
+        lower = None if node.lower is None else java_lower(node.lower)
+        upper = None if node.upper is None else java_lower(node.upper)
+        node = dataclasses.replace(node, lower=lower, upper=upper)
+    elif isinstance(node, Fuzzy):
+        findings.append(
+            Finding(
+                node.span,
+                "fuzzy term: query_string now allows transpositions (ES 1.x did not) "
+                "and there is no query_string syntax to turn them off",
+            )
+        )
+        node = dataclasses.replace(node, text=java_lower(node.text))
+    return _rename(node, target)
+
+
+def rison_string(text: str) -> str:
+    """A Rison string literal, the encoding of Kibana's URL state."""
+    return "'" + text.replace("!", "!!").replace("'", "!'") + "'"
+
+
+def discover_url(
+    node: Node,
+    target: Target | None = None,
+    *,
+    base_url: str = DEFAULT_KIBANA_URL,
+    time_from: str = DEFAULT_TIME_FROM,
+) -> Translation:
+    """A Discover URL (Kibana 7/8, OpenSearch Dashboards) running ``node`` as Lucene syntax."""
+    findings: list[Finding] = []
+    lucene = to_lucene(for_modern_query_string(node, target or Target(), findings))
+    state_g = f"(time:(from:{time_from},to:now))"
+    state_a = f"(query:(language:lucene,query:{rison_string(lucene)}))"
+    safe = "(),:!'*-_.~"
+    url = f"{base_url.rstrip('/')}/app/discover#/?_g={quote(state_g, safe=safe)}&_a={quote(state_a, safe=safe)}"
+    return Translation(url, tuple(findings))

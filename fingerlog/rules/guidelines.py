@@ -102,13 +102,15 @@ GUIDELINES: tuple[Guideline, ...] = (
 )
 
 #: The fields of the documents OpenStack's logstash indexed (flat layout, the old @-layout,
-#: and what fingerlog's sources derive), plus the query parser's own pseudo-fields.
+#: and what fingerlog's sources derive, docs/sources.md), plus the query parser's pseudo-fields.
+#: Kept as data here because rules/ may not import sources/ (docs/ARCHITECTURE.md).
 KNOWN_FIELDS: frozenset[str] = frozenset({
     "_all", "_exists_", "message", "tags", "filename", "loglevel", "module", "pid", "request_id",
     "syslog_program", "syslog_pid", "@timestamp", "@version", "received_at", "type", "host",
     "build_name", "build_uuid", "build_short_uuid", "build_status", "build_change", "build_patchset",
     "build_queue", "build_branch", "build_ref", "build_newrev", "build_master", "build_node",
     "build_zuul_url", "build_pipeline", "project", "voting", "node_provider", "log_url", "error_pr",
+    "tenant", "zuul_executor",
     "@message", "@tags", "@source", "@source_host", "@source_path", "@type", "@fields",
 })
 

@@ -10,7 +10,7 @@ import pytest
 from fingerlog.mapping import load_mapping
 from fingerlog.query.nodes import Node
 from fingerlog.query.parser import parse_query
-from fingerlog.rules.guidelines import GUIDELINES, Severity, lint_rule, restricts_file
+from fingerlog.rules.guidelines import GUIDELINES, KNOWN_FIELDS, Severity, lint_rule, restricts_file
 
 
 @dataclass
@@ -85,3 +85,15 @@ def test_guideline_ids_are_unique_and_documented() -> None:
     for g in GUIDELINES:
         assert g.id in doc and g.name in doc
         assert g.severity in (Severity.ERROR, Severity.WARNING) and g.why
+
+
+def test_every_field_the_sources_derive_is_known() -> None:
+    """FL105 must never call a field fingerlog itself produces unknown (kept in step with sources)."""
+    from fingerlog.sources.build import BUILD_FIELD_RULES
+    from fingerlog.sources.formats import FORMATS
+
+    derived = {rule.field for rule in BUILD_FIELD_RULES}
+    for fmt in FORMATS.values():
+        if fmt.grok is not None:
+            derived |= set(fmt.grok.groupindex) - {"logdate", "logmessage"}  # become @timestamp, message
+    assert derived <= KNOWN_FIELDS

@@ -110,7 +110,9 @@ KNOWN_FIELDS: frozenset[str] = frozenset({
     "build_name", "build_uuid", "build_short_uuid", "build_status", "build_change", "build_patchset",
     "build_queue", "build_branch", "build_ref", "build_newrev", "build_master", "build_node",
     "build_zuul_url", "build_pipeline", "project", "voting", "node_provider", "log_url", "error_pr",
-    "tenant", "zuul_executor",
+    "tenant", "zuul_executor", "syslog_host",
+    "clientip", "ident", "auth", "timestamp", "verb", "request", "rawrequest", "httpversion",
+    "response", "bytes", "referrer", "agent",
     "@message", "@tags", "@source", "@source_host", "@source_path", "@type", "@fields",
 })
 

@@ -2,6 +2,7 @@ package referee;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -144,7 +145,7 @@ final class DocIndex implements AutoCloseable {
         for (int i = 0; i < out.length; i++) {
             out[i] = hits.get(i);
         }
-        java.util.Arrays.sort(out);
+        Arrays.sort(out);
         return out;
     }
 

@@ -14,6 +14,7 @@ import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.standard.StandardFilter;
 import org.apache.lucene.analysis.standard.StandardTokenizer;
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.queryparser.classic.EsQueryParser;
 import org.apache.lucene.util.Version;
 
 /**
@@ -26,7 +27,7 @@ import org.apache.lucene.util.Version;
 final class Mapping {
     static final Version LUCENE = Version.LUCENE_4_10_4;
     static final String ALL = "_all";
-    static final String FIELD_NAMES = "_field_names";
+    static final String FIELD_NAMES = EsQueryParser.FIELD_NAMES;
 
     /** How the parser analyzes text: as the index does, or split on whitespace only. */
     enum Analysis { MAPPING, WHITESPACE }

@@ -10,16 +10,19 @@ archive.  Problems with one entry are recorded and the listing goes on.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import posixpath
 import stat
 import tarfile
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from fingerlog.records import SourceError
+from fingerlog.sources.gzipstream import STEP, GzipReader
 
 #: metadata files larger than this are not read ahead (they are still scanned as logs).
 METADATA_LIMIT = 16 << 20
@@ -76,10 +79,22 @@ def _walk_error(root: Path, exc: OSError, errors: list[SourceError]) -> None:
     errors.append(SourceError(where, "unreadable", f"cannot list directory: {exc.strerror or exc}"))
 
 
+@contextmanager
+def open_tar(path: Path) -> Iterator[tarfile.TarFile]:
+    """A tar archive as a stream; a gzipped one is inflated by ISA-L, not zlib."""
+    if not path.name.lower().endswith((".tar.gz", ".tgz")):
+        with tarfile.open(path, mode="r|*", bufsize=STEP) as tar:
+            yield tar
+        return
+    with io.BufferedReader(GzipReader(open(path, "rb")), buffer_size=STEP) as inflated:
+        with tarfile.open(fileobj=inflated, mode="r|", bufsize=STEP) as tar:
+            yield tar
+
+
 def tar_entries(path: Path, root: str, errors: list[SourceError]) -> Iterator[Entry]:
     """Members of a tar archive, streamed; a truncated or corrupt archive ends the listing."""
     try:
-        with tarfile.open(path, mode="r|*") as tar:
+        with open_tar(path) as tar:
             for member in _members(tar, path, errors):
                 if not member.isfile():
                     continue
@@ -118,7 +133,7 @@ def tar_survey(path: Path, wanted: tuple[str, ...]) -> tuple[list[str], dict[str
     names: list[str] = []
     found: dict[str, bytes] = {}
     try:
-        with tarfile.open(path, mode="r|*") as tar:
+        with open_tar(path) as tar:
             for member in tar:
                 if not member.isfile():
                     continue
@@ -132,14 +147,14 @@ def tar_survey(path: Path, wanted: tuple[str, ...]) -> tuple[list[str], dict[str
     return names, found
 
 
-def zip_entries(archive: zipfile.ZipFile, root: str) -> Iterator[Entry]:
-    """Members of a zip archive (random access: each can be reopened)."""
-    for info in sorted(archive.infolist(), key=lambda i: i.filename):
-        if info.is_dir():
-            continue
-        name = _inside(info.filename, root)
-        mtime = _zip_mtime(info)
-        yield Entry(name, info.file_size, mtime, lambda i=info: archive.open(i), True, True)
+def zip_entries(path: Path, root: str) -> Iterator[Entry]:
+    """Members of a zip archive (random access: each can be reopened while the listing runs)."""
+    with zipfile.ZipFile(path) as archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir():
+                continue
+            name = _inside(info.filename, root)
+            yield Entry(name, info.file_size, _zip_mtime(info), lambda i=info: archive.open(i), True, True)
 
 
 def _zip_mtime(info: zipfile.ZipInfo) -> float | None:

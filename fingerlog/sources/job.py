@@ -24,7 +24,7 @@ from fingerlog.sources.containers import Entry
 from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
 from fingerlog.sources.formats import JSONL, LogFormat
-from fingerlog.sources.streams import BLOCK, READ_ERRORS, decompressing, guarded
+from fingerlog.sources.streams import BLOCK, READ_ERRORS, guarded
 
 #: a NUL byte in this many first bytes makes a file binary (skipped, recorded).
 BINARY_PROBE = 8192
@@ -157,8 +157,7 @@ class Job:
 
 
 def _open_entry(entry: Entry, path: str, errors: list[SourceError]) -> io.BufferedReader:
-    raw = entry.open()
-    return guarded(decompressing(raw, entry.name), path, errors, stored_name=entry.name, in_archive=entry.in_archive)
+    return guarded(entry.open(), path, errors, stored_name=entry.name, in_archive=entry.in_archive)
 
 
 def _year(mtime: float | None) -> int:
@@ -184,8 +183,7 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     where = str(path)
     if path.is_dir():
         for name in METADATA_FILES:
-            if (path / name).is_file():
-                metadata.read(name, (path / name).read_bytes(), name, errors)
+            _read_metadata(path / name, name, metadata, errors)
         return Job(where, _build(where, metadata, overrides), errors, containers.directory_entries(path, errors))
     if not path.exists():
         raise JobError(f"{path}: no such file or directory")
@@ -199,23 +197,27 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     return Job(where, _build(where, metadata, overrides), errors, None, jsonl, entry)
 
 
+def _read_metadata(path: Path, name: str, metadata: BuildMetadata, errors: list[SourceError]) -> None:
+    if not path.exists() and not path.is_symlink():
+        return
+    try:
+        metadata.read(name, path.read_bytes(), name, errors)
+    except OSError as exc:
+        errors.append(SourceError(name, "unreadable", f"cannot read build metadata: {exc.strerror or exc}"))
+
+
 def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, str], errors: list[SourceError]) -> Job:
     where = str(path)
     if path.name.lower().endswith(".zip"):
         try:
-            archive = zipfile.ZipFile(path)
+            with zipfile.ZipFile(path) as archive:
+                root = containers.common_root([i.filename for i in archive.infolist() if not i.is_dir()])
+                for name in METADATA_FILES:
+                    _read_zip_metadata(archive, root, name, metadata, errors)
         except (zipfile.BadZipFile, OSError) as exc:
             raise JobError(f"{path}: not a readable zip archive: {exc}") from None
-        root = containers.common_root([i.filename for i in archive.infolist() if not i.is_dir()])
-        for name in METADATA_FILES:
-            try:
-                metadata.read(name, archive.read(root + name), name, errors)
-            except KeyError:
-                continue
-            except (zipfile.BadZipFile, *READ_ERRORS) as exc:
-                errors.append(SourceError(name, "unreadable", f"{type(exc).__name__}: {exc}"))
         build = _build(where + "/" + root, metadata, overrides)
-        return Job(where, build, errors, containers.zip_entries(archive, root))
+        return Job(where, build, errors, containers.zip_entries(path, root))
     names, found = containers.tar_survey(path, METADATA_FILES)
     if not names and not found:
         _probe_tar(path)
@@ -227,10 +229,23 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
     return Job(where, build, errors, containers.tar_entries(path, root, errors))
 
 
+def _read_zip_metadata(
+    archive: zipfile.ZipFile, root: str, name: str, metadata: BuildMetadata, errors: list[SourceError]
+) -> None:
+    try:
+        data = archive.read(root + name)
+    except KeyError:
+        return
+    except (zipfile.BadZipFile, *READ_ERRORS) as exc:
+        errors.append(SourceError(name, "unreadable", f"{type(exc).__name__}: {exc}"))
+        return
+    metadata.read(name, data, name, errors)
+
+
 def _probe_tar(path: Path) -> None:
     """An archive with no readable member at all is a user error, not a scan with one error."""
     try:
-        with tarfile.open(path, mode="r|*"):
+        with containers.open_tar(path):
             pass
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise JobError(f"{path}: not a readable tar archive: {exc}") from None

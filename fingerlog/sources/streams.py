@@ -1,6 +1,6 @@
 """Decompressed byte streams that end, instead of raising, when their input is broken.
 
-The per-byte work stays in C: ISA-L's igzip for gzip, CPython's bz2 and lzma
+The per-byte work stays in C: ISA-L's inflate for gzip (:mod:`.gzipstream`), CPython's bz2 and lzma
 for the others, reads in large blocks.  A corrupt gzip in the middle of a
 file records one :class:`SourceError` and ends that file's stream; the
 consumer sees an ordinary end of file and goes on with the next one.
@@ -16,16 +16,15 @@ import zipfile
 import zlib
 from typing import BinaryIO, Callable
 
-from isal import igzip
-
 from fingerlog.records import SourceError
+from fingerlog.sources.gzipstream import GzipReader
 
 #: block size of every read: large, so per-call Python overhead does not count.
 BLOCK = 1 << 20
 
 #: compression suffix -> (codec name used in error kinds, opener over a binary file object).
 CODECS: dict[str, tuple[str, Callable[[BinaryIO], BinaryIO]]] = {
-    ".gz": ("gzip", lambda raw: igzip.GzipFile(fileobj=raw, mode="rb")),  # type: ignore[dict-item]
+    ".gz": ("gzip", GzipReader),  # type: ignore[dict-item]
     ".bz2": ("bz2", lambda raw: bz2.BZ2File(raw, mode="rb")),  # type: ignore[dict-item]
     ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # type: ignore[dict-item]
 }
@@ -60,9 +59,15 @@ def error_kind(exc: BaseException, name: str, in_archive: bool) -> str:
 class GuardedRaw(io.RawIOBase):
     """A raw stream over ``inner`` that records the first read error and then reads as ended."""
 
-    def __init__(self, inner: BinaryIO, on_error: Callable[[BaseException], None]) -> None:
+    def __init__(
+        self, inner: BinaryIO, on_error: Callable[[BaseException], None], owned: BinaryIO | None = None
+    ) -> None:
         super().__init__()
         self._inner = inner
+        #: the stored bytes under a decompressor (bz2/lzma do not close what they were given).
+        self._owned = owned
+        # read1 hands over what was decoded before a failure; read(n) would lose it.
+        self._read = getattr(inner, "read1", inner.read)
         self._on_error = on_error
         self._failed = False
         #: decompressed bytes delivered so far (the engine's ``bytes_read``).
@@ -75,7 +80,7 @@ class GuardedRaw(io.RawIOBase):
         if self._failed:
             return 0
         try:
-            data = self._inner.read(len(buffer))
+            data = self._read(len(buffer))
         except READ_ERRORS as exc:
             self._failed = True
             self._on_error(exc)
@@ -86,22 +91,23 @@ class GuardedRaw(io.RawIOBase):
         return n
 
     def close(self) -> None:
-        try:
-            self._inner.close()
-        except READ_ERRORS:
-            pass
+        for stream in (self._inner, self._owned):
+            try:
+                if stream is not None:
+                    stream.close()
+            except READ_ERRORS:
+                pass
         super().close()
 
 
 def guarded(
-    inner: BinaryIO, path: str, errors: list[SourceError], *, stored_name: str, in_archive: bool = False
+    raw: BinaryIO, path: str, errors: list[SourceError], *, stored_name: str, in_archive: bool = False
 ) -> io.BufferedReader:
-    """``inner`` behind a large buffer; a read error becomes a SourceError in ``errors``.
-
-    ``stored_name`` is the name with its compression suffix (it names the codec that failed).
-    """
+    """``raw`` decompressed (by the suffix of ``stored_name``) behind a large buffer;
+    a read error becomes a SourceError in ``errors`` and ends the stream."""
 
     def record(exc: BaseException) -> None:
         errors.append(SourceError(path, error_kind(exc, stored_name, in_archive), f"{type(exc).__name__}: {exc}"))
 
-    return io.BufferedReader(GuardedRaw(inner, record), buffer_size=BLOCK)
+    inner = decompressing(raw, stored_name)
+    return io.BufferedReader(GuardedRaw(inner, record, raw if inner is not raw else None), buffer_size=BLOCK)

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sql",
     "report",
     "shell",
+    "batch",
     "translate",
     "es_template",
     "check",

@@ -1,0 +1,120 @@
+"""`fingerlog batch`: scan an archive of many jobs into a Parquet hit store."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from fingerlog.engine.archive import BuildTask, plan_builds
+from fingerlog.engine.batch import BatchResult, BatchSpec, BuildSummary, run_batch
+from fingerlog.errors import UsageError
+from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.rules.loader import load_rules
+from fingerlog.store.rules import rule_row
+
+#: the rule pack of a source checkout, used when --rules is not given.
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+def _fields(pairs: tuple[str, ...]) -> dict[str, str]:
+    fields = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--field {pair!r}: expected NAME=VALUE, e.g. build_status=FAILURE")
+        fields[name.strip()] = value
+    return fields
+
+
+class Progress:
+    """A progress bar on a terminal (builds, MB, MB/s, hits, failed, ETA); silence otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+        self.result = BatchResult()
+
+    def start(self, todo: int, skipped: int) -> None:
+        if skipped:
+            click.echo(f"{skipped} builds already in the store with these rules: skipped (--rescan scans them again)", err=True)
+        self.bar = tqdm(total=todo, unit="build", desc="builds", disable=not self.enabled, file=sys.stderr, dynamic_ncols=True)
+
+    def build(self, summary: BuildSummary) -> None:
+        self.result.add(summary)
+        if summary.state == "failed":
+            message = f"failed {summary.location}: {summary.message}"
+            if self.enabled and self.bar is not None:
+                self.bar.write(message, file=sys.stderr)
+            else:
+                click.echo(message, err=True)
+        if not self.enabled or self.bar is None:
+            return
+        elapsed = self.bar.format_dict.get("elapsed") or 0
+        mb = self.result.bytes_read / 1e6
+        self.bar.set_postfix_str(
+            f"{mb:,.0f} MB, {mb / elapsed if elapsed else 0:,.1f} MB/s, {self.result.hits:,} hits, {len(self.result.failed)} failed",
+            refresh=False,
+        )
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@click.command("batch")
+@click.argument("archives", metavar="ARCHIVE...", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "store", required=True, type=click.Path(file_okay=False, path_type=Path), help="The store directory (created if absent).")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rules directory. Default: the rules/ of this fingerlog checkout.")
+@click.option("--mapping", default=None, metavar="NAME|FILE", help="Field mapping profile (see docs/mapping.md).")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="CSV or JSON lines: each job's path plus build fields (build_status, voting, start_time, ...).")
+@click.option("--field", "field_pairs", multiple=True, metavar="NAME=VALUE", help="A build field for every build (repeatable); wins over the logs and the manifest.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the number of cores", help="Worker processes.")
+@click.option("--rescan", is_flag=True, help="Scan builds again even if the store has them with these rules.")
+def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, mapping: str | None, manifest: Path | None,
+            field_pairs: tuple[str, ...], jobs: int, rescan: bool) -> None:  # fmt: skip
+    """Scan every job of ARCHIVE(s) with the fingerprints into the Parquet store STORE.
+
+    ARCHIVE is a job directory, a directory of job directories (and of
+    .tar/.zip job archives), a job archive, or a list file with one job path
+    per line. Build fields the logs lack (build_status, voting, start_time,
+    ...) come from --manifest, or from ARCHIVE/manifest.jsonl.
+
+    Interrupted, run the same command again: builds already stored with the
+    same rules are skipped and nothing is duplicated. Query the store with
+    `fingerlog report` and `fingerlog sql`. Details: docs/store.md.
+
+    \b
+    Example:
+      fingerlog batch archive/ --manifest builds.csv --out store/ --jobs 4
+      fingerlog report store/ --days 14 classification-rate
+    """
+    if not archives and manifest is None:
+        raise UsageError("give at least one ARCHIVE, or a --manifest listing the jobs")
+    overrides = _fields(field_pairs)
+    tasks = [BuildTask(t.location, {**t.overrides, **overrides}) for t in plan_builds(archives, manifest)]
+    try:
+        field_mapping = load_mapping(mapping)
+    except MappingError as exc:
+        raise UsageError(str(exc)) from None
+    ruleset = load_rules(rules_dir or DEFAULT_RULES)
+    for problem in ruleset.problems:
+        click.echo(str(problem), err=True)
+    if not ruleset.rules:
+        raise UsageError(f"{rules_dir or DEFAULT_RULES}: no usable rule")
+    spec = BatchSpec(str(store.resolve()), tuple(ruleset.rules), ruleset.digest, field_mapping)
+    progress = Progress(enabled=sys.stderr.isatty())
+    try:
+        result = run_batch(tasks, spec, [rule_row(r) for r in ruleset.rules], jobs=jobs, rescan=rescan,
+                           on_build=progress.build, on_start=progress.start)  # fmt: skip
+    finally:
+        progress.close()
+    click.echo(
+        f"{result.scanned} builds scanned, {result.skipped} skipped, {len(result.failed)} failed; "
+        f"{result.bytes_read / 1e6:,.1f} MB, {result.hits} hits, {result.errors} unreadable files "
+        f"in {result.seconds:.1f} s -> {store}"
+    )

@@ -103,3 +103,21 @@ def test_vanishes(query: Node, gone: bool) -> None:
 def test_common_words_cost_more_than_rare_ones_of_the_same_length() -> None:
     assert literal_cost("error") > literal_cost("lvrem")
     assert literal_cost("a") > literal_cost("abcdef")
+
+
+TAGS_CONSOLE = Phrase("tags", "console")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(both((S, both((M, msg("lvremove")), (M, msg("error")))), (S, msg("migrating")), (S, TAGS_CONSOLE)),
+                     {"lvremove", "migrating"}, id="impossible-should-leaves-the-others-to-key-on"),
+        pytest.param(both((M, TAGS_CONSOLE), (M, msg("lvremove"))), set(), id="impossible-must-makes-the-query-impossible"),
+        pytest.param(both((S, TAGS_CONSOLE), (S, Phrase("build_name", "x"))), set(), id="every-should-impossible"),
+        pytest.param(both((M, msg("lvremove")), (N, TAGS_CONSOLE)), {"lvremove"}, id="impossible-must-not-changes-nothing"),
+    ],
+)
+def test_clauses_known_impossible_in_a_file(query: Node, expected: set[str]) -> None:
+    found = required_literals(query, ANALYZED, impossible=lambda leaf: leaf == TAGS_CONSOLE or leaf.field == "build_name")
+    assert found == frozenset(expected)

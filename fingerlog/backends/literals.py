@@ -22,6 +22,12 @@ What makes a literal sound:
   the engine checks for per buffer.
 * A literal never spans a line break: the engine maps each hit to one line.
 
+Clauses on other fields can still help: the engine knows, per file, which
+of them can never match (``tags:"screen-n-cpu.txt"`` in a console log), and
+passes that knowledge in as ``impossible``.  ``(a AND b) OR c OR tags:x``
+then needs a literal of ``a`` or of ``c`` in every file not tagged ``x``.
+The empty set means the query cannot match at all.
+
 A requirement is a set of alternatives (at least one occurs).  A phrase needs
 all its tokens, so one token is enough and the most specific is chosen
 (:func:`literal_cost`); a term analysed into several tokens, or a SHOULD-only
@@ -31,7 +37,7 @@ Bool, needs one of several, so the alternatives are united.
 from __future__ import annotations
 
 import re
-from typing import Final, Union
+from typing import Callable, Final, Union
 
 from fingerlog.backends.analysis import analyze
 from fingerlog.mapping import FieldMappings
@@ -60,8 +66,11 @@ VERBATIM_FIELDS: Final[frozenset[str]] = frozenset({"message"})
 #: holding one of them can contain a token that no ASCII literal search finds.
 ASCII_LOWERCASE_SOURCES: Final[tuple[bytes, ...]] = ("\u0130".encode(), "\u212a".encode())
 
-#: A literal set meaning "the clause disappears": it analysed to no tokens.
+#: Alternatives one of which occurs (empty: the query cannot match); None: nothing is known.
 Requirement = Union[frozenset[str], None]
+
+#: The empty requirement: no event can satisfy it.
+IMPOSSIBLE: Final[frozenset[str]] = frozenset()
 
 
 class _Vanished:
@@ -123,9 +132,19 @@ def _one_of(candidates: list[str]) -> Requirement:
 class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
     """Computes, bottom-up, what a node needs from an event's raw text."""
 
-    def __init__(self, mapping: FieldMappings, verbatim_fields: frozenset[str]) -> None:
+    def __init__(
+        self, mapping: FieldMappings, verbatim_fields: frozenset[str], impossible: Callable[[Node], bool] | None
+    ) -> None:
         self.mapping = mapping
         self.verbatim_fields = verbatim_fields
+        self.impossible = impossible
+
+    def visit(self, node: Node) -> Requirement | _Vanished:
+        found = super().visit(node)
+        if found is None and not isinstance(node, (Bool, MatchAll)) and self.impossible is not None:
+            if not self._verbatim(node.field) and self.impossible(node):
+                return IMPOSSIBLE
+        return found
 
     def unsupported(self, node: Node) -> Requirement:
         return None
@@ -193,24 +212,31 @@ class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
             known = [req for req in musts if isinstance(req, frozenset)]
             return min(known, key=lambda req: (requirement_cost(req), sorted(req))) if known else None
         shoulds = [req for occur, req in kept if occur is Occur.SHOULD]
-        if not shoulds or any(not isinstance(req, frozenset) for req in shoulds):
+        if not shoulds:
+            return None  # only MUST_NOT clauses: Elasticsearch matches everything else
+        if any(not isinstance(req, frozenset) for req in shoulds):
             return None
         return frozenset().union(*shoulds)  # type: ignore[arg-type]
 
 
 def required_literals(
-    node: Node, mapping: FieldMappings, *, verbatim_fields: frozenset[str] = VERBATIM_FIELDS
-) -> frozenset[str] | None:
+    node: Node,
+    mapping: FieldMappings,
+    *,
+    verbatim_fields: frozenset[str] = VERBATIM_FIELDS,
+    impossible: Callable[[Node], bool] | None = None,
+) -> Requirement:
     """Lower-case ASCII literals, one of which the raw text of every event ``node`` matches contains.
 
-    ``None`` means no such literal is known (the rule needs the slow path).  A
-    query that analyses to nothing at all also answers ``None``: it is left to
-    the matcher to decide what such a query matches.
+    ``None`` means no such literal is known (the rule needs the slow path);
+    the empty set, that no event can match.  ``impossible`` tells which leaf
+    clauses on other fields can never match here.  A query that analyses to
+    nothing at all answers ``None``: what it matches is the matcher's business.
     """
-    found = _RequiredLiterals(mapping, verbatim_fields).visit(node)
+    found = _RequiredLiterals(mapping, verbatim_fields, impossible).visit(node)
     return found if isinstance(found, frozenset) else None
 
 
 def vanishes(node: Node, mapping: FieldMappings) -> bool:
     """Whether Lucene drops ``node`` entirely (every term in it analysed to nothing)."""
-    return _RequiredLiterals(mapping, frozenset()).visit(node) is VANISHED
+    return _RequiredLiterals(mapping, frozenset(), None).visit(node) is VANISHED

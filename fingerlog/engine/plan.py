@@ -1,0 +1,138 @@
+"""A rule set compiled once for scanning: matchers, required literals, scanners per active set.
+
+Compiling ~1,000 queries and a literal database costs far more than scanning a
+small job, so a plan is built once per process and reused for every build the
+process scans (the batch engines call :func:`fingerlog.engine.scan.scan_build`
+once per build).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Protocol
+
+from fingerlog.backends.literals import VERBATIM_FIELDS, Requirement, required_literals
+from fingerlog.backends.matcher import EventIndex, compile_query
+from fingerlog.engine.prefilter import LiteralScanner, make_scanner
+from fingerlog.mapping import FieldMappings
+from fingerlog.query.nodes import Bool, MatchAll, Node
+from fingerlog.records import Fields
+
+
+class RuleLike(Protocol):
+    """What the engine needs of a rule: its id and its parsed query."""
+
+    id: str
+    query: Node
+
+
+class Matcher(Protocol):
+    def matches(self, event: Fields | EventIndex) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRule:
+    """One rule ready to run: its matcher, and the leaves a file's fields may decide."""
+
+    id: str
+    query: Node
+    matcher: Matcher
+    #: leaf clauses on fields other than the verbatim ones (``tags``, ``build_name``, ...).
+    file_leaves: tuple[Node, ...]
+
+
+def _file_leaves(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Bool):
+        return tuple(leaf for clause in node.clauses for leaf in _file_leaves(clause.query))
+    if isinstance(node, MatchAll) or node.field in VERBATIM_FIELDS:
+        return ()
+    return (node,)
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralSet:
+    """A scanner over the literals of some active rules, and which of those rules each literal serves."""
+
+    scanner: LiteralScanner
+    #: for literal ``i`` of the scanner: the indexes (into the plan's rules) it is a candidate for.
+    rules_of: tuple[tuple[int, ...], ...]
+
+
+#: which of a rule's file leaves can never match in a file (in ``file_leaves`` order).
+Impossible = tuple[bool, ...]
+
+
+class ScanPlan:
+    """Rules compiled for one mapping, with a cache of literal scanners per set of active rules."""
+
+    def __init__(self, rules: Iterable[RuleLike], mapping: FieldMappings, *, scanner: str | None = None) -> None:
+        self.mapping = mapping
+        self.scanner_backend = scanner
+        self.rules: tuple[PlannedRule, ...] = tuple(
+            PlannedRule(
+                id=rule.id,
+                query=rule.query,
+                matcher=compile_query(rule.query, mapping),
+                file_leaves=_file_leaves(rule.query),
+            )
+            for rule in rules
+        )
+        self._leaf_matchers: dict[Node, Matcher] = {}
+        self._requirements: dict[tuple[int, Impossible], Requirement] = {}
+        self._literal_sets: dict[frozenset[tuple[int, frozenset[str]]], LiteralSet] = {}
+
+    def leaf_matches(self, node: Node, fields: Fields) -> bool:
+        """Whether one leaf query matches ``fields`` (file-level filters), compiled once per leaf."""
+        matcher = self._leaf_matchers.get(node)
+        if matcher is None:
+            matcher = self._leaf_matchers[node] = compile_query(node, self.mapping)
+        return matcher.matches(fields)
+
+    def requirement(self, index: int, impossible: Impossible) -> Requirement:
+        """Rule ``index``'s literals in a file where its file leaves flagged in ``impossible`` never match."""
+        key = (index, impossible)
+        if key not in self._requirements:
+            dead = {leaf for leaf, flag in zip(self.rules[index].file_leaves, impossible) if flag}
+            self._requirements[key] = required_literals(
+                self.rules[index].query, self.mapping, impossible=dead.__contains__
+            )
+        return self._requirements[key]
+
+    def new_event(self, fields: Fields) -> EventIndex:
+        """One event's analysed fields, shared by every rule run on it."""
+        return EventIndex(fields, self.mapping)
+
+    def literal_set(self, keyed: frozenset[tuple[int, frozenset[str]]]) -> LiteralSet:
+        """The scanner for rules keyed on literals: (rule index, its alternatives) pairs (cached)."""
+        found = self._literal_sets.get(keyed)
+        if found is None:
+            serves: dict[str, list[int]] = {}
+            for index, literals in sorted(keyed, key=lambda pair: pair[0]):
+                for literal in sorted(literals):
+                    serves.setdefault(literal, []).append(index)
+            literals = sorted(serves)
+            found = LiteralSet(
+                scanner=make_scanner(literals, self.scanner_backend),
+                rules_of=tuple(tuple(serves[literal]) for literal in literals),
+            )
+            self._literal_sets[keyed] = found
+        return found
+
+
+def _mapping_key(mapping: FieldMappings) -> Any:
+    return (mapping.name, mapping.default, tuple(sorted(mapping.fields.items())), mapping.default_field,
+            mapping.position_increment_gap, mapping.max_token_length)
+
+
+_PLANS: dict[Any, ScanPlan] = {}
+
+
+def plan_for(rules: Iterable[RuleLike], mapping: FieldMappings, *, scanner: str | None = None) -> ScanPlan:
+    """The plan for these rules and mapping, compiled once per process."""
+    rules = tuple(rules)
+    key = (_mapping_key(mapping), scanner, tuple((rule.id, rule.query) for rule in rules))
+    plan = _PLANS.get(key)
+    if plan is None:
+        _PLANS.clear()  # one rule set per process at a time: keep memory bounded
+        plan = _PLANS[key] = ScanPlan(rules, mapping, scanner=scanner)
+    return plan

@@ -1,0 +1,315 @@
+"""Scanning one build: literal prefilter, events around candidates, matcher calls, hits.
+
+For each log file: rules that the file-level fields already rule out are
+dropped before the file is read (:mod:`fingerlog.engine.filters`); the file
+is read in chunks of whole events; one multi-literal pass finds where the
+remaining rules' literals occur; only the events around those places are
+decoded, and only the rules whose literal occurs in an event are run on it.
+Rules without a required literal run on every event of the files they apply
+to (the slow path).  The answer is, by construction and by test, the answer
+of the plain full pass (:func:`full_pass`): every event of every file against
+every rule.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping
+
+from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, IMPOSSIBLE, Requirement
+from fingerlog.backends.matcher import EventIndex
+from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
+from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
+from fingerlog.engine.windows import Chunk, Grouping, LineKind, Window, all_windows, iter_chunks, windows_at
+from fingerlog.mapping import FieldMappings
+from fingerlog.records import BuildScan, Event, Hit, SourceError
+from fingerlog.sources import open_job
+from fingerlog.sources.events import MAX_LINE_BYTES
+from fingerlog.sources.formats import MAX_EVENT_LINES, LogFormat
+from fingerlog.sources.job import Job, LogFile
+
+#: fields every line format sets from an event's own text (besides its grok captures).
+_LINE_EVENT_FIELDS = frozenset({"message", "@timestamp", "request_id"})
+#: tags logstash appended to an event's file tags, in this order.
+_EVENT_TAGS = ("multiline", "_grokparsefailure", "_dateparsefailure")
+
+
+def event_field_model(fmt: LogFormat) -> EventFieldModel:
+    """What events of ``fmt`` may change in their file's fields (documents: anything)."""
+    if not fmt.prefilterable:
+        return EventFieldModel(own=None)
+    captured = frozenset(fmt.grok.groupindex) if fmt.grok is not None else frozenset()
+    return EventFieldModel(own=_LINE_EVENT_FIELDS | captured, appended={"tags": _EVENT_TAGS})
+
+
+@dataclass
+class ScanProfile:
+    """Where a scan's time went: matcher time and calls per rule, events built, files skipped."""
+
+    rule_seconds: dict[str, float] = field(default_factory=dict)
+    rule_calls: dict[str, int] = field(default_factory=dict)
+    candidate_events: int = 0
+    files_skipped: int = 0
+
+    def charge(self, rule_id: str, seconds: float) -> None:
+        self.rule_seconds[rule_id] = self.rule_seconds.get(rule_id, 0.0) + seconds
+        self.rule_calls[rule_id] = self.rule_calls.get(rule_id, 0) + 1
+
+
+class _FileScan:
+    """Scans one log file with the plan's rules that may match in it."""
+
+    def __init__(
+        self, plan: ScanPlan, logfile: LogFile, active: dict[int, Requirement], profile: ScanProfile | None
+    ) -> None:
+        self.plan = plan
+        self.logfile = logfile
+        self.profile = profile
+        self.slow = [i for i, req in active.items() if req is None]
+        keyed = frozenset((i, req) for i, req in active.items() if req is not None)
+        self.fast = frozenset(i for i, _ in keyed)
+        self.literals = plan.literal_set(keyed)
+        fmt = logfile.format
+        self.grouping = Grouping(fmt.continuation, fmt.drop, MAX_EVENT_LINES, MAX_LINE_BYTES)
+        self.bytes_read = 0
+
+    def hits(self) -> Iterator[Hit]:
+        with self.logfile.open_stream() as stream:
+            for chunk in iter_chunks(stream, self.grouping):
+                self.bytes_read += len(chunk.data)
+                self._record_long_lines(chunk)
+                self._record_invalid_utf8(chunk)
+                yield from self._chunk_hits(chunk)
+
+    def _record_long_lines(self, chunk: Chunk) -> None:
+        """Record over-long lines as the full pass does, probing only every ``line_cap`` bytes."""
+        data, cap, start = chunk.data, MAX_LINE_BYTES, 0
+        while len(data) - start > cap:
+            newline = data.rfind(b"\n", start, start + cap + 1)
+            if newline != -1:
+                start = newline + 1
+                continue
+            self.logfile.record_long_line(chunk.first_line + data.count(b"\n", 0, start))
+            end = data.find(b"\n", start)
+            if end == -1:
+                return
+            start = end + 1
+
+    def _record_invalid_utf8(self, chunk: Chunk) -> None:
+        """Decode a chunk's events as the full pass would when its bytes are not valid UTF-8.
+
+        Checked per chunk (``isascii`` runs at memory speed), so the file's
+        ``invalid-utf8`` record does not depend on which events were candidates.
+        """
+        data = chunk.data
+        if data.isascii():
+            return
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            for window in all_windows(data, self.grouping, chunk.first_line):
+                self.logfile.decode(self._lines(data, window))
+
+    def _chunk_hits(self, chunk: Chunk) -> Iterator[Hit]:
+        data = chunk.data
+        occurrences = sorted((end - 1, literal) for literal, end in self.literals.scanner.scan(data))
+        # Lucene lower-cases İ and K (Kelvin) to ASCII letters no ASCII literal search can see.
+        exotic = any(source in data for source in ASCII_LOWERCASE_SOURCES)
+        positions = [position for position, _ in occurrences]
+        if self.slow or exotic:
+            everyone = set(self.fast) if exotic else set()
+            for window in all_windows(data, self.grouping, chunk.first_line):
+                low, high = bisect_left(positions, window.start), bisect_left(positions, window.end + 1)
+                found = self._rules_hit(occurrences[low:high]) | everyone
+                yield from self._evaluate(data, window, found.union(self.slow))
+            return
+        for window, inside in windows_at(data, positions, self.grouping, chunk.first_line):
+            yield from self._evaluate(data, window, self._rules_hit([occurrences[i] for i in inside]))
+
+    def _rules_hit(self, occurrences: list[tuple[int, int]]) -> set[int]:
+        rules: set[int] = set()
+        for literal in {literal for _, literal in occurrences}:
+            rules.update(self.literals.rules_of[literal])
+        return rules
+
+    def _lines(self, data: bytes, window: Window) -> list[bytes]:
+        """The event's lines as the full pass materialises them (dropped lines left out)."""
+        grouping, lines, start = self.grouping, [], window.start
+        while start <= window.end:
+            end = data.find(b"\n", start, window.end)
+            end = window.end if end == -1 else end
+            if grouping.kind(data, start, end) is not LineKind.DROPPED:
+                lines.append(grouping.line(data, start, end))
+            start = end + 1
+        return lines
+
+    def _event(self, data: bytes, window: Window) -> Event | None:
+        last_line = window.first_line + data.count(b"\n", window.start, window.end)
+        return self.logfile.event(self.logfile.decode(self._lines(data, window)), window.first_line, last_line)
+
+    def _evaluate(self, data: bytes, window: Window, rule_indexes: Iterable[int]) -> Iterator[Hit]:
+        indexes = sorted(rule_indexes)
+        if not indexes:
+            return
+        event = self._event(data, window)
+        if event is None:
+            return
+        if self.profile is not None:
+            self.profile.candidate_events += 1
+        indexed = self.plan.new_event(event.fields)
+        for index in indexes:
+            rule = self.plan.rules[index]
+            if _matches(rule, indexed, self.profile):
+                yield Hit(rule.id, event)
+
+
+class _DocumentScan:
+    """Scans already-indexed documents: their raw bytes are JSON, so literals are sought per event."""
+
+    def __init__(
+        self, plan: ScanPlan, logfile: LogFile, active: dict[int, Requirement], profile: ScanProfile | None
+    ) -> None:
+        self.plan, self.logfile, self.profile = plan, logfile, profile
+        self.slow = [i for i, req in active.items() if req is None]
+        self.literals = plan.literal_set(frozenset((i, req) for i, req in active.items() if req is not None))
+        self.bytes_read = 0
+
+    def hits(self) -> Iterator[Hit]:
+        with self.logfile.open_stream() as stream:
+            for event in self.logfile.format.iter_events(_Counting(stream, self), self.logfile):
+                text = "\n".join(event.fields.get("message", ())).encode("utf-8", "replace")
+                found = {rule for literal, _ in self.literals.scanner.scan(text) for rule in self.literals.rules_of[literal]}
+                if any(source in text for source in ASCII_LOWERCASE_SOURCES):
+                    found.update(i for rules in self.literals.rules_of for i in rules)
+                if self.profile is not None:
+                    self.profile.candidate_events += 1
+                indexed = self.plan.new_event(event.fields)
+                for index in sorted(found.union(self.slow)):
+                    rule = self.plan.rules[index]
+                    if _matches(rule, indexed, self.profile):
+                        yield Hit(rule.id, event)
+
+
+class _Counting:
+    """A stream wrapper counting the bytes a document scan reads."""
+
+    def __init__(self, stream: BinaryIO, scan: _DocumentScan) -> None:
+        self._stream, self._scan = stream, scan
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._scan.bytes_read += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _matches(rule: PlannedRule, event: EventIndex, profile: ScanProfile | None) -> bool:
+    if profile is None:
+        return rule.matcher.matches(event.fields)
+    started = time.perf_counter()
+    answer = rule.matcher.matches(event.fields)
+    profile.charge(rule.id, time.perf_counter() - started)
+    return answer
+
+
+def active_rules(plan: ScanPlan, logfile: LogFile) -> dict[int, Requirement]:
+    """The rules the file's own fields do not rule out, each with its literals in this file."""
+    model = event_field_model(logfile.format)
+    file_filter = FileFilter(plan.mapping, logfile.fields, model, plan.leaf_matches)
+    active: dict[int, Requirement] = {}
+    for index, rule in enumerate(plan.rules):
+        if file_filter.verdict(rule.query) is Verdict.FALSE:
+            continue
+        impossible = tuple(file_filter.verdict(leaf) is Verdict.FALSE for leaf in rule.file_leaves)
+        requirement = plan.requirement(index, impossible)
+        if requirement != IMPOSSIBLE:
+            active[index] = requirement
+    return active
+
+
+@dataclass
+class JobScan:
+    """The hits of (a part of) a job's files, each with the index of its file in the job."""
+
+    hits: list[tuple[int, Hit]] = field(default_factory=list)
+    bytes_read: int = 0
+    files: int = 0
+
+
+def scan_job(
+    job: Job, plan: ScanPlan, *, part: tuple[int, int] = (0, 1), profile: ScanProfile | None = None
+) -> JobScan:
+    """Scan the files of ``job`` whose index is ``part[0]`` modulo ``part[1]`` (all by default)."""
+    result = JobScan()
+    mine, parts = part
+    for number, logfile in enumerate(job.files()):
+        active = active_rules(plan, logfile) if number % parts == mine else {}
+        if not active:
+            logfile.open_stream().close()  # release the stream opened to sniff the file
+            if profile is not None and number % parts == mine:
+                profile.files_skipped += 1
+            continue
+        scanner_class = _FileScan if logfile.format.prefilterable else _DocumentScan
+        file_scan = scanner_class(plan, logfile, active, profile)
+        result.hits.extend((number, hit) for hit in file_scan.hits())
+        result.bytes_read += file_scan.bytes_read
+        result.files += 1
+    return result
+
+
+def scan_build(
+    location: str | Path,
+    rules: Iterable[RuleLike],
+    *,
+    mapping: FieldMappings,
+    overrides: Mapping[str, str] | None = None,
+    rules_digest: str = "",
+    profile: ScanProfile | None = None,
+    scanner: str | None = None,
+) -> BuildScan:
+    """Scan the build at ``location`` (job directory, archive, file, JSON-lines) with ``rules``.
+
+    The function the local process pool and the Dask engine call per build: the
+    compiled plan is cached per process, so calling it for many builds with the
+    same rules compiles them once.  Files no rule can match in are not read
+    (their read errors past the first block are then not seen).
+    """
+    started = time.perf_counter()
+    plan = plan_for(rules, mapping, scanner=scanner)
+    job = open_job(location, overrides=dict(overrides or {}))
+    found = scan_job(job, plan, profile=profile)
+    return BuildScan(
+        build=job.build,
+        hits=tuple(hit for _, hit in found.hits),
+        errors=tuple(job.errors),
+        bytes_read=found.bytes_read,
+        files=found.files,
+        rules_digest=rules_digest,
+        duration=time.perf_counter() - started,
+    )
+
+
+def full_pass(
+    location: str | Path,
+    rules: Iterable[RuleLike],
+    *,
+    mapping: FieldMappings,
+    overrides: Mapping[str, str] | None = None,
+) -> tuple[list[Hit], list[SourceError]]:
+    """The reference answer: every event of every file (the sources' own reader) x every rule.
+
+    Slow by design (events x rules); it exists so tests can prove the fast path equal to it.
+    """
+    plan = plan_for(rules, mapping)
+    job = open_job(location, overrides=dict(overrides or {}))
+    hits: list[Hit] = []
+    for logfile in job.files():
+        for event in logfile.iter_events():
+            indexed = plan.new_event(event.fields)
+            hits.extend(Hit(rule.id, event) for rule in plan.rules if rule.matcher.matches(indexed))
+    return hits, list(job.errors)

@@ -293,6 +293,15 @@ def test_query_string_fuzzy_has_no_transpositions(lucene: Any) -> None:
     assert lucene.match(docs, ["message:csreen~1", "message:csreen~2"], KEYWORD) == [set(), {"1"}]
 
 
+def test_a_boolean_over_1024_clauses_fails_as_in_elasticsearch(lucene: Any) -> None:
+    """indices.query.bool.max_clause_count is Lucene's 1024; a DSL terms list has no such limit."""
+    words = [f"w{i}" for i in range(1025)]
+    (answer,) = lucene.match(DOCS, ["message:(" + " ".join(words) + ")"], ANALYZED)
+    assert "too many boolean clauses" in answer.message
+    assert lucene.match(DOCS, ["message:(" + " ".join(words[:1024]) + ")"], ANALYZED) == [set()]
+    assert lucene.match_dsl(DOCS, [{"terms": {"tags": [*words, "console"]}}], KEYWORD) == [{"blank"}]
+
+
 def test_a_batch_answers_in_order_and_keeps_going_after_errors(lucene: Any) -> None:
     answers = lucene.match(DOCS, ["screen", "a AND", "console"], ANALYZED)
     assert answers[0] == {"sch", "cpu"}

@@ -14,6 +14,7 @@ import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.queries.TermsFilter;
 import org.apache.lucene.queryparser.classic.EsQueryParser;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -288,11 +289,12 @@ final class DslQueries {
         if (!(field.getValue() instanceof List)) {
             throw new IllegalArgumentException("terms: expected a list of values");
         }
-        BooleanQuery any = new BooleanQuery(true);
+        List<Term> terms = new ArrayList<>();
         for (Object value : (List<?>) field.getValue()) {
-            any.add(new TermQuery(new Term(field.getKey(), value.toString())), BooleanClause.Occur.SHOULD);
+            terms.add(new Term(field.getKey(), value.toString()));
         }
-        return new ConstantScoreQuery(any);
+        // a term set, as ES's terms query: no boolean clause limit
+        return new ConstantScoreQuery(new TermsFilter(terms));
     }
 
     private Query range(Map<String, Object> body) {

@@ -27,6 +27,8 @@ from fingerlog.rules.model import KNOWN_KEYS, Problem, Rule, RuleSet, Severity
 from fingerlog.rules.positions import scalar_offsets
 
 RULE_SUFFIXES = (".yaml", ".yml")
+#: libyaml's loader when PyYAML has it (same nodes and character marks, much faster)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RuleError(FingerlogError):
@@ -121,7 +123,7 @@ class _RuleFile:
             self.problem(Severity.ERROR, "encoding", f"not UTF-8: byte 0x{self.result.raw[exc.start]:02x}", line, column)
             return self.result
         try:
-            root = yaml.compose(self.source, Loader=yaml.SafeLoader)
+            root = yaml.compose(self.source, Loader=_YAML_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
@@ -138,7 +140,10 @@ class _RuleFile:
             else:
                 self.at(where, Severity.ERROR, "not-a-mapping", message)
             return self.result
-        self.result.rule = self.build(root)
+        rule = self.build(root)
+        # a file with any error is not used, even if a rule could be built from it
+        if not any(p.severity is Severity.ERROR for p in self.result.problems):
+            self.result.rule = rule
         return self.result
 
     def build(self, root: yaml.MappingNode) -> Rule | None:
@@ -259,7 +264,7 @@ def _location(source: str, path: str, node: yaml.ScalarNode, span: Span) -> Sour
 def query_location(rule: Rule, span: Span) -> SourceLocation:
     """Where ``span`` of ``rule.query_text`` is in the rule's file (for lint and check)."""
     source = rule.path.read_text(encoding="utf-8")
-    root = yaml.compose(source, Loader=yaml.SafeLoader)
+    root = yaml.compose(source, Loader=_YAML_LOADER)
     for key, value in root.value:
         if key.value == "query" and isinstance(value, yaml.ScalarNode):
             return _location(source, str(rule.path), value, span)

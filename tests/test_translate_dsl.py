@@ -27,7 +27,8 @@ from fingerlog.query.nodes import (
 )
 
 KEYWORD = load_mapping("keyword")  # message is text, every other field a keyword
-ANALYZED = load_mapping("analyzed")  # every field is text
+ANALYZED = load_mapping("analyzed")  # every field is text, with a `.raw` keyword copy
+OPENSTACK = load_mapping("openstack")  # like keyword, but without an `_all` field
 
 ANY = WildcardToken.ANY_STRING
 
@@ -118,6 +119,25 @@ def test_match_anything_forms(node: object, expected: dict) -> None:
 )
 def test_clauses_without_tokens_are_dropped(node: object, expected: dict) -> None:
     assert to_dsl(node, KEYWORD).value == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        (Term("_all", "ERROR"), MATCH_NONE),
+        (Prefix("_all", "err"), MATCH_NONE),
+        # no token: the clause still disappears before the missing field matters
+        (should(Term("_all", "..."), Term("tags", "console")), {"term": {"tags": "console"}}),
+        (Bool((Clause(Occur.MUST_NOT, Term("_all", "ERROR")),)), {"bool": {"must_not": [MATCH_NONE]}}),
+    ],
+)
+def test_bare_terms_match_nothing_without_an_all_field(node: object, expected: dict) -> None:
+    assert to_dsl(node, OPENSTACK).value == expected  # type: ignore[arg-type]
+
+
+def test_keyword_subfield_is_matched_whole() -> None:
+    assert to_dsl(Phrase("message.raw", "No Valid host"), ANALYZED).value == {"term": {"message.raw": "No Valid host"}}
+    assert to_dsl(Phrase("message", "No Valid host"), ANALYZED).value == {"match_phrase": {"message": "No Valid host"}}
 
 
 def test_keyword_phrase_of_punctuation_is_not_dropped() -> None:

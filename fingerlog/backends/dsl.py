@@ -179,8 +179,23 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         return self.target.field_name(node.field)
 
     def _analyzed(self, field: str) -> bool:
-        """ES 1.x's ``_all`` is always analyzed; other fields follow the profile."""
-        return field == LEGACY_ALL_FIELD or self.mapping.field(field).kind is FieldKind.TEXT
+        """ES 1.x's ``_all`` is always analyzed, a keyword subfield (``message.raw``)
+        never is; other fields follow the profile."""
+        if field == LEGACY_ALL_FIELD:
+            return True
+        base, dot, sub = field.rpartition(".")
+        if dot and field not in self.mapping.fields and self.mapping.field(base).keyword_subfield == sub:
+            return False
+        return self.mapping.field(field).kind is FieldKind.TEXT
+
+    def visit(self, node: Node) -> Dsl | None:
+        """Without an ``_all`` field (``all_field: false``) a clause on it has no terms to
+        match, but still disappears first when its text analyzes to no token."""
+        if isinstance(node, (Bool, MatchAll)) or node.field != LEGACY_ALL_FIELD or self.mapping.all_field:
+            return super().visit(node)
+        if isinstance(node, (Term, Phrase)) and not self._tokens(node.text):
+            return None
+        return MATCH_NONE
 
     def _tokens(self, text: str) -> list[tuple[str, int]]:
         return self.analyze(text, self.mapping.max_token_length)

@@ -3,8 +3,8 @@
 The DSL from :mod:`fingerlog.backends.dsl` is only exact over an index laid
 out like the mapping profile the local matcher uses: analyzed fields with
 Lucene's standard analyzer (no stop words), keyword fields whole, the same
-position gap between the values of a multi-valued field, and a ``copy_to``
-catch-all field standing in for ES 1.x's ``_all``.  This module writes that
+position gap between the values of a multi-valued field, and (when the profile
+has ES 1.x's ``_all``) a ``copy_to`` catch-all field standing in for it.  This module writes that
 index template from the profile, so profile, matcher and cluster cannot drift.
 """
 
@@ -41,7 +41,8 @@ def field_spec(mapping: FieldMappings, target: Target, field: FieldMapping) -> d
         spec = _text(mapping, field.keyword_subfield)
     else:
         spec = {"type": "keyword"}
-    spec["copy_to"] = target.all_field
+    if mapping.all_field:
+        spec["copy_to"] = target.all_field
     return spec
 
 
@@ -70,7 +71,8 @@ def index_template(
         }
     }
     properties = {name: field_spec(mapping, target, spec) for name, spec in sorted(mapping.fields.items())}
-    properties[target.all_field] = _text(mapping, None)
+    if mapping.all_field:
+        properties[target.all_field] = _text(mapping, None)
     default = field_spec(mapping, target, mapping.default)
     mappings: dict[str, Any] = {
         # the profile, not ES's guesses, decides: no date or number detection on strings,

@@ -1,0 +1,68 @@
+"""A batch killed with SIGKILL mid-way, then run again, leaves exactly the store of a clean run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive_gen import generate_archive, write_rules
+from fingerlog.cli import main
+from fingerlog.store import open_store
+from fingerlog.store.schema import TABLES
+
+JOBS = 120
+SCAN_TIME_COLUMNS = {"scanned_at", "duration_s", "snapshot_at"}
+
+
+def rows(store: Path, table: str, *, raw: bool = False) -> list[tuple]:
+    columns = [c.name for c in TABLES[table].columns if c.name not in SCAN_TIME_COLUMNS]
+    con = open_store(store)
+    return sorted(con.execute(f"SELECT {', '.join(columns)} FROM {'raw_' if raw else ''}{table}").fetchall(), key=repr)
+
+
+def committed(store: Path) -> int:
+    return sum(1 for _ in (store / "builds").glob("day=*/*.parquet")) if (store / "builds").is_dir() else 0
+
+
+@pytest.mark.slow
+def test_killed_batch_resumes_to_the_clean_store(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    generate_archive(archive, JOBS, seed=5, filler_lines=400, corrupt=2)
+    rules = write_rules(tmp_path / "rules")
+    args = [str(archive), "--manifest", str(archive / "builds.csv"), "--rules", str(rules)]
+
+    clean = tmp_path / "clean"
+    assert CliRunner().invoke(main, ["batch", *args, "--out", str(clean), "--jobs", "1"]).exit_code == 0
+
+    store = tmp_path / "killed"
+    command = [sys.executable, "-c", "from fingerlog.cli import main; main()", "batch", *args, "--out", str(store), "--jobs", "2"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while committed(store) < 10 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the batch finished before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)  # the driver and its workers, as a crash would
+    process.wait()
+    done = committed(store)
+    assert 10 <= done < JOBS
+
+    con = open_store(store)
+    assert con.execute("SELECT count(*) = count(DISTINCT (build_key, rule_id, event_id)) FROM hits").fetchone() == (True,)
+
+    result = CliRunner().invoke(main, ["batch", *args, "--out", str(store), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    skipped = int(result.stdout.split(" skipped")[0].rsplit(" ", 1)[1])
+    assert skipped == done, "every committed build is skipped, every other one scanned"
+
+    for table in TABLES:
+        assert rows(store, table) == rows(clean, table), table
+    for table in ("hits", "builds", "errors"):
+        assert rows(store, table, raw=True) == rows(store, table), f"leftover {table} parts were tidied"
+    assert not list(store.rglob("*.tmp")), "no temporary file survives"

@@ -27,7 +27,7 @@ from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.mapping import available_mappings, load_mapping
 from fingerlog.query.nodes import Bool, Exists, Node, Occur, Phrase, Prefix, Range, Term, Wildcard, WildcardToken
-from fingerlog.query.parser import parse_query
+from fingerlog.query import parse_query
 from fingerlog.records import Event
 from fingerlog.sources import load_sample_events
 

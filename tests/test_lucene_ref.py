@@ -197,6 +197,10 @@ MATCHES = [
     # mixed AND/OR as Lucene reads it: a AND b OR c is +a +b c
     ("message:instance AND message:spawn OR message:valid", ANALYZED, {"cpu"}),
     ("", ANALYZED, set()),
+    # clauses that analyze to nothing vanish; a query left with none matches nothing
+    ('NOT "..."', ANALYZED, set()),
+    ('message:valid AND NOT message:"---"', ANALYZED, {"sch", "console"}),
+    ('message:valid AND (message:"..." OR message:"--")', ANALYZED, {"sch", "console"}),
     # sloppy phrases: reversed order costs 2
     ('message:"instance to"~1', ANALYZED, {"cpu"}),
     ('message:"failed instance"~1', ANALYZED, set()),

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fingerlog.records import Build, BuildScan
-from fingerlog.store import RuleRow, StoreError, open_store, write_build_scan
+from fingerlog.store import RuleRow, StoreError, open_store, rule_row, write_build_scan
 from fingerlog.store.layout import MARKER, list_parts, part_path
 from fingerlog.store.schema import SCHEMA_VERSION, TABLES, sql_type
 from fingerlog.store.views import committed_builds
@@ -156,3 +156,28 @@ def test_a_foreign_or_newer_store_is_refused(tmp_path: Path, prepare, message: s
 def test_opening_a_missing_store_says_so(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="does not exist"):
         open_store(tmp_path / "nowhere")
+
+
+def test_tidy_keeps_only_the_failures_still_current(tmp_path: Path) -> None:
+    write_build_scan(tmp_path, build_scan("b0", location="/archive/ok"))
+    for location, digest in (("/archive/ok", "v2"), ("/archive/bad", "v1"), ("/archive/bad", "v2")):
+        write_scan_failure(tmp_path, location=location, digest=digest, kind="scan-failed", message=digest)
+    con = open_store(tmp_path)
+    tidy(tmp_path, committed=committed_builds(con), locations=["/archive/ok"], digest="v2")
+    assert rows(tmp_path, "SELECT location, message FROM raw_errors") == [("/archive/bad", "v2")]
+
+
+def test_rule_row_maps_a_loaded_rule(tmp_path: Path) -> None:
+    from fingerlog.rules.loader import load_rules
+
+    (tmp_path / "1284371.yaml").write_text(
+        "query: >-\n  message:\"Looks like the node went offline\" AND tags:\"console\"\n"
+        "resolved_at: \"Mon Jan  6 13:20:28 PST 2014\"\nsuppress-graph: true\n"
+        "title: Node offline\nbug: https://bugs.launchpad.net/bugs/1284371\ncategories: [infra]\n"
+    )
+    [rule] = load_rules(tmp_path).rules
+    write_build_scan(tmp_path / "s", build_scan("b1"), rules=[rule_row(rule)])
+    assert rows(tmp_path / "s", "SELECT rule_id, title, bug, categories, query, resolved_at, suppress_graph FROM rules") == [
+        ("1284371", "Node offline", "https://bugs.launchpad.net/bugs/1284371", ["infra"],
+         'message:"Looks like the node went offline" AND tags:"console"', datetime(2014, 1, 6, 21, 20, 28), True)
+    ]  # fmt: skip

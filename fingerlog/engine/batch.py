@@ -113,7 +113,7 @@ class BatchResult:
 def prepare_store(store: Path, spec: BatchSpec, rules: Sequence[RuleRow], tasks: Sequence[BuildTask], *, rescan: bool) -> list[BuildTask]:
     """Create or check the store, tidy what an interrupted run left, snapshot the rules; the builds still to scan."""
     check_store(store, create=True)
-    _tidy(store)
+    _tidy(store, spec.rules_digest)
     write_rules(store, list(rules), digest=spec.rules_digest)
     if rescan:
         return list(tasks)
@@ -123,17 +123,17 @@ def prepare_store(store: Path, spec: BatchSpec, rules: Sequence[RuleRow], tasks:
     return [t for t in tasks if t.location not in done]
 
 
-def _tidy(store: Path) -> None:
+def _tidy(store: Path, digest: str) -> None:
     con = open_store(store)
     committed = committed_builds(con)
     locations = [loc for (loc,) in con.execute("SELECT location FROM builds").fetchall()]
     con.close()
-    tidy(store, committed=committed, locations=locations)
+    tidy(store, committed=committed, locations=locations, digest=digest)
 
 
-def finish_store(store: Path) -> None:
+def finish_store(store: Path, digest: str) -> None:
     """Remove the parts the run superseded (earlier scans of re-scanned builds, obsolete failures)."""
-    _tidy(store)
+    _tidy(store, digest)
 
 
 _WORKER_SPEC: BatchSpec | None = None
@@ -199,6 +199,6 @@ def run_batch(
     for summary in run_local(todo, spec, jobs=jobs):
         result.add(summary)
         on_build(summary)
-    finish_store(store)
+    finish_store(store, spec.rules_digest)
     result.seconds = time.perf_counter() - started
     return result

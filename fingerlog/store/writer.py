@@ -97,13 +97,17 @@ def write_scan_failure(store: str | Path, *, location: str, digest: str, kind: s
     return path
 
 
-def tidy(store: str | Path, *, committed: dict[str, tuple[str, str]], locations: Iterable[str]) -> int:
+def tidy(
+    store: str | Path, *, committed: dict[str, tuple[str, str]], locations: Iterable[str], digest: str | None = None
+) -> int:
     """Delete parts superseded by a build's committed scan; returns how many were deleted.
 
     ``committed`` maps each build key to the (day, rules digest) of its current
     builds row (see :func:`fingerlog.store.views.committed_builds`);
     ``locations`` are the locations of builds now in the store, whose earlier
-    scan failures are therefore obsolete.  Call it only while no batch writes.
+    scan failures are therefore obsolete, as are failures recorded with rules
+    other than ``digest`` (the current rules) when it is given.  Call it only
+    while no batch writes.
     """
     store = Path(store)
     current = {key_hash(k): (day, rules_hash(d)) for k, (day, d) in committed.items()}
@@ -111,7 +115,7 @@ def tidy(store: str | Path, *, committed: dict[str, tuple[str, str]], locations:
     removed = 0
     for part in list_parts(store):
         if part.failed:
-            stale = part.key in scanned
+            stale = part.key in scanned or (digest is not None and part.rules != rules_hash(digest))
         else:
             stale = current.get(part.key) != (part.day, part.rules)
         if stale:

@@ -232,6 +232,28 @@ def test_match_returns_what_es_1x_returns(lucene: Any, query: str, mapping: Any,
     assert lucene.match(DOCS, [query], mapping) == [expected]
 
 
+QUOTED_DOCS = [{"_id": "q", "fields": {"message": ['Error: "No valid host" (code=5)'], "tags": ['a "quoted" tag']}}]
+
+ESCAPES = [
+    # escaped quotes inside a phrase are ordinary characters; punctuation only separates tokens
+    ('message:"error: \\"no valid host\\" (code=5)"', KEYWORD, True),
+    ('message:"HOST\\" (CODE"', KEYWORD, True),
+    ('message:"host code=6"', KEYWORD, False),
+    # on a keyword field the unescaped phrase text is the whole value, case-sensitive
+    ('tags:"a \\"quoted\\" tag"', KEYWORD, True),
+    ('tags:"a \\"Quoted\\" tag"', KEYWORD, False),
+    # escaped spaces keep an unquoted keyword term whole
+    ("tags:a\\ \\\"quoted\\\"\\ tag", KEYWORD, True),
+    # an escaped = is kept in the term text, then the analyzer splits on it
+    ("message:code\\=5", KEYWORD, True),
+]
+
+
+@pytest.mark.parametrize(("query", "mapping", "matches"), ESCAPES, ids=[q for q, _, _ in ESCAPES])
+def test_escapes_and_punctuation_in_phrases(lucene: Any, query: str, mapping: Any, matches: bool) -> None:
+    assert lucene.match(QUOTED_DOCS, [query], mapping) == [{"q"} if matches else set()]
+
+
 DSL = [
     ({"match_phrase": {"message": "No valid host"}}, {"sch"}),
     ({"match_phrase": {"message": {"query": "no host", "slop": 1}}}, {"sch"}),

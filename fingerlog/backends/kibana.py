@@ -13,7 +13,7 @@ import dataclasses
 from urllib.parse import quote
 
 from fingerlog.backends.dsl import Finding, Translation, java_lower, modern_regexp
-from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
+from fingerlog.backends.es_target import Target
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.query.nodes import (
     Bool,

@@ -10,6 +10,7 @@ reader could notice; the store refuses to mix versions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -30,7 +31,7 @@ class Column:
     doc: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Table:
     """A store table: a directory of Parquet parts read as one DuckDB view."""
 
@@ -38,8 +39,9 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
 
-    @property
+    @cached_property
     def schema(self) -> pa.Schema:
+        """The Arrow schema, built once: every written part uses it."""
         fields = [pa.field(c.name, c.type, metadata={"doc": c.doc}) for c in self.columns]
         return pa.schema(fields, metadata={"fingerlog.table": self.name, "fingerlog.schema_version": str(SCHEMA_VERSION)})
 

@@ -188,6 +188,8 @@ class _Compiled:
     """A Lucene query ready to answer for one event; ``None`` answers mean "dropped"."""
 
     description: str = ""
+    #: whether evaluate() may answer None for some event (a field pattern naming no field).
+    may_drop: bool = False
 
     def evaluate(self, index: EventIndex) -> bool | None:
         raise NotImplementedError
@@ -231,17 +233,18 @@ class _PhraseQuery(_Compiled):
 
     def __init__(self, field_name: str, terms: list[tuple[str, int]], slop: int) -> None:
         self.field_name, self.terms, self.slop = field_name, terms, slop
+        self._required = frozenset(term for term, _ in terms)
         suffix = f"~{slop}" if slop else ""
         self.description = f'{field_name}:"{" ".join(t for t, _ in terms)}"{suffix}'
 
     def evaluate(self, index: EventIndex) -> bool | None:
         positions = index.positions(self.field_name)
-        lists = [positions.get(term) for term, _ in self.terms]
-        if not all(lists):
+        if not self._required <= positions.keys():
             return False
+        lists = [positions[term] for term, _ in self.terms]
         if self.slop == 0:
-            return _exact_phrase(self.terms, lists)  # type: ignore[arg-type]
-        return _sloppy_phrase(self.terms, lists, self.slop)  # type: ignore[arg-type]
+            return _exact_phrase(self.terms, lists)
+        return _sloppy_phrase(self.terms, lists, self.slop)
 
 
 def _exact_phrase(terms: list[tuple[str, int]], lists: list[list[int]]) -> bool:
@@ -316,6 +319,8 @@ class _PerField(_Compiled):
     pattern naming no field leaves the clause out, as ES's parser did.
     """
 
+    may_drop = True
+
     def __init__(self, pattern: str, build: Callable[[str], _Compiled], description: str) -> None:
         self.pattern, self.build = pattern, build
         self.description = description
@@ -347,45 +352,80 @@ def _expand(pattern: str, index: EventIndex) -> list[str]:
     return [name for name in index.known_fields() if regex.fullmatch(name)]
 
 
-class _BooleanQuery(_Compiled):
-    """Lucene's BooleanQuery after the parser dropped empty clauses and ES fixed pure negatives."""
+@dataclass(frozen=True, slots=True)
+class _BoolClause:
+    occur: Occur
+    after_and: bool
+    query: _Compiled
 
-    def __init__(self, clauses: list[tuple[Occur, _Compiled]], description: str) -> None:
+
+def _kept_clauses(clauses: Sequence[_BoolClause], dropped: Callable[[_BoolClause], bool]) -> list[tuple[Occur, _BoolClause]]:
+    """Lucene's addClause replayed without the dropped clauses: the kept ones with their occur.
+
+    An ``AND`` makes the last clause *kept so far* required, even when the clause
+    it introduces is itself dropped (``a "---" AND b`` requires ``a``).
+    """
+    kept: list[tuple[Occur, _BoolClause]] = []
+    for clause in clauses:
+        if clause.after_and and kept and kept[-1][0] is not Occur.MUST_NOT:
+            kept[-1] = (Occur.MUST, kept[-1][1])
+        if not dropped(clause):
+            kept.append((clause.occur, clause))
+    return kept
+
+
+def _statically_dropped(clause: _BoolClause) -> bool:
+    return isinstance(clause.query, _Dropped)
+
+
+class _BooleanQuery(_Compiled):
+    """Lucene's BooleanQuery after the parser dropped empty clauses and ES fixed pure negatives.
+
+    Clauses dropped at compile time are settled once; a clause that may drop per
+    event (a field pattern naming no field) sends evaluation down the general path.
+    """
+
+    def __init__(self, clauses: list[_BoolClause], description: str) -> None:
         self.clauses = clauses
         self.description = description
+        kept = _kept_clauses(clauses, _statically_dropped)
+        self.must = [c.query for occur, c in kept if occur is Occur.MUST]
+        self.should = [c.query for occur, c in kept if occur is Occur.SHOULD]
+        self.must_not = [c.query for occur, c in kept if occur is Occur.MUST_NOT]
+        self.may_drop = any(c.query.may_drop for _, c in kept)
 
     def evaluate(self, index: EventIndex) -> bool | None:
-        must = should_seen = False
-        should_hit = False
-        present = False
-        for occur, clause in self.clauses:
-            answer = clause.evaluate(index)
-            if answer is None:
-                continue
-            present = True
-            if occur is Occur.MUST_NOT:
-                if answer:
-                    return False
-            elif occur is Occur.MUST:
-                must = True
-                if not answer:
-                    return False
-            else:
-                should_seen = True
-                should_hit = should_hit or answer
-        if not present:
-            return None
-        if must or not should_seen:  # only negatives: ES adds a match-all
+        if self.may_drop:
+            return self._evaluate_dropping(index)
+        for clause in self.must:
+            if not clause.evaluate(index):
+                return False
+        for clause in self.must_not:
+            if clause.evaluate(index):
+                return False
+        if self.must or not self.should:  # only negatives: ES adds a match-all
             return True
-        return should_hit
+        return any(clause.evaluate(index) for clause in self.should)
+
+    def _evaluate_dropping(self, index: EventIndex) -> bool | None:
+        answers = {id(c): c.query.evaluate(index) for c in self.clauses}
+        kept = _kept_clauses(self.clauses, lambda c: answers[id(c)] is None)
+        if not kept:
+            return None
+        results: dict[Occur, list[bool | None]] = {occur: [] for occur in Occur}
+        for occur, clause in kept:
+            results[occur].append(answers[id(clause)])
+        if not all(results[Occur.MUST]) or any(results[Occur.MUST_NOT]):
+            return False
+        return bool(results[Occur.MUST]) or not results[Occur.SHOULD] or any(results[Occur.SHOULD])
 
     def explain(self, index: EventIndex) -> ClauseResult:
+        occurs = {id(clause): occur for occur, clause in _kept_clauses(self.clauses, _statically_dropped)}
         children = []
-        for occur, clause in self.clauses:
-            result = clause.explain(index)
-            children.append(
-                ClauseResult(result.description, result.matched, occur, result.children, result.note)
-            )
+        for clause in self.clauses:
+            result = clause.query.explain(index)
+            occur = occurs.get(id(clause), clause.occur)
+            children.append(ClauseResult(result.description, result.matched, occur, result.children, result.note))
         return ClauseResult(self.description, self.evaluate(index), children=tuple(children))
 
 
@@ -430,8 +470,8 @@ class _Compiler(Visitor[_Compiled]):
             return _Dropped(f"{name}:{text}", "analyzes to no token: left out")
         if len(tokens) == 1:
             return _TermQuery(name, tokens[0][0])
-        terms = [(Occur.SHOULD, _TermQuery(name, token)) for token, _ in tokens]
-        return _BooleanQuery(terms, f"{name}:{text} (any of its tokens)")  # type: ignore[arg-type]
+        terms = [_BoolClause(Occur.SHOULD, False, _TermQuery(name, token)) for token, _ in tokens]
+        return _BooleanQuery(terms, f"{name}:{text} (any of its tokens)")
 
     def visit_phrase(self, node: Phrase) -> _Compiled:
         if node.field in (EXISTS_FIELD, MISSING_FIELD):
@@ -511,8 +551,10 @@ class _Compiler(Visitor[_Compiled]):
         return _MatchAll()
 
     def visit_bool(self, node: Bool) -> _Compiled:
-        clauses = [(clause.occur, self.visit(clause.query)) for clause in node.clauses]
-        inner = " ".join(f"{occur.value}{compiled.description}" for occur, compiled in clauses)
+        clauses = [_BoolClause(c.occur, c.after_and, self.visit(c.query)) for c in node.clauses]
+        inner = " ".join(f"{c.occur.value}{c.query.description}" for c in clauses)
+        if all(isinstance(c.query, _Dropped) for c in clauses):
+            return _Dropped(f"({inner})", "every clause left out: the whole group is left out")
         return _BooleanQuery(clauses, f"({inner})")
 
 

@@ -158,6 +158,10 @@ class Clause:
 
     occur: Occur
     query: Node
+    #: the clause was written after ``AND``.  Lucene's addClause then makes the
+    #: *last clause kept so far* required; which one that is depends on which
+    #: clauses the field's analyzer empties, so backends replay it per mapping.
+    after_and: bool = field(default=False, compare=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

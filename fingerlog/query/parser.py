@@ -77,6 +77,7 @@ class Level:
 class _PendingClause:
     occur: Occur
     query: Node
+    after_and: bool = False
 
 
 class _Parser:
@@ -145,7 +146,7 @@ class _Parser:
             return lone
         if len(clauses) > MAX_CLAUSE_COUNT:
             raise self.error(f"too many boolean clauses ({len(clauses)} > {MAX_CLAUSE_COUNT})", level.span)
-        return Bool(tuple(Clause(c.occur, c.query) for c in clauses), span=level.span)
+        return Bool(tuple(Clause(c.occur, c.query, after_and=c.after_and) for c in clauses), span=level.span)
 
     def conjunction(self) -> Conj:
         kind = self.peek().kind
@@ -183,7 +184,7 @@ class _Parser:
             occur = Occur.MUST
         else:
             occur = Occur.SHOULD
-        clauses.append(_PendingClause(occur, query))
+        clauses.append(_PendingClause(occur, query, conj is Conj.AND))
 
     def clause(self, field_name: str) -> Node:
         start = self.peek().start

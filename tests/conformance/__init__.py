@@ -1,0 +1,1 @@
+"""Differential conformance material: edge-case tables, document generators, Lucene-derived tables."""

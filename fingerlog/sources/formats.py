@@ -140,24 +140,30 @@ class LogFormat:
 class DocumentFormat(LogFormat):
     """JSON-lines: each line is an already-indexed document; its fields are taken as they are."""
 
-    def event_fields(self, lines: list[str]) -> dict[str, tuple[str, ...]]:
-        doc = json.loads(lines[0])
-        if isinstance(doc, dict) and isinstance(doc.get("_source"), dict):
-            doc = doc["_source"]
-        if not isinstance(doc, dict):
+    @staticmethod
+    def _hit(lines: list[str]) -> tuple[dict[str, object], dict[str, object]]:
+        """The line's JSON object and its ``_source`` (the object itself when it has none)."""
+        hit = json.loads(lines[0])
+        if not isinstance(hit, dict):
             raise ValueError("a JSON-lines document must be a JSON object")
-        return document_fields(doc)
+        source = hit.get("_source", hit)
+        if not isinstance(source, dict):
+            raise ValueError("_source must be a JSON object")
+        return hit, source
+
+    def event_fields(self, lines: list[str]) -> dict[str, tuple[str, ...]]:
+        return document_fields(self._hit(lines)[1])
 
     def make_event(self, logfile: LogFile, lines: list[str], first_line: int, last_line: int) -> Event | None:
         """The document as indexed, ``--field`` overrides on top; its ``_id`` is the event id."""
         try:
-            doc = json.loads(lines[0])
-            fields = self.event_fields(lines)
+            hit, source = self._hit(lines)
         except ValueError as exc:
             logfile.record("invalid-json", f"line {first_line}: {exc}")
             return None
+        fields = document_fields(source)
         fields.update(logfile.fields)
-        event_id = str(doc.get("_id", f"{logfile.path}:{first_line}"))
+        event_id = str(hit.get("_id", f"{logfile.path}:{first_line}"))
         source = fields.get("filename", (logfile.path,))[0]
         return Event(fields, source, first_line, last_line, event_id)
 

@@ -46,14 +46,15 @@ def decompressing(raw: BinaryIO, name: str) -> BinaryIO:
 
 def error_kind(exc: BaseException, name: str, in_archive: bool) -> str:
     """A short kind for a read failure: ``truncated-gzip``, ``corrupt-xz``, ``truncated-archive``..."""
-    suffix = codec_for(name)
-    if isinstance(exc, tarfile.TarError) or (in_archive and suffix is None):
+    if isinstance(exc, zipfile.BadZipFile):
+        return "corrupt-archive"
+    if isinstance(exc, tarfile.TarError):
         return "truncated-archive"
-    if isinstance(exc, PermissionError) or isinstance(exc, IsADirectoryError):
-        return "unreadable"
-    codec = CODECS[suffix][0] if suffix else "file"
+    suffix = codec_for(name)
+    if suffix is None:
+        return "truncated-archive" if in_archive else "unreadable"
     truncated = isinstance(exc, EOFError) or "end of" in str(exc).lower()
-    return f"{'truncated' if truncated else 'corrupt'}-{codec}"
+    return f"{'truncated' if truncated else 'corrupt'}-{CODECS[suffix][0]}"
 
 
 class GuardedRaw(io.RawIOBase):

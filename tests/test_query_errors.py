@@ -85,3 +85,12 @@ def test_relocated_error_reports_the_file_position() -> None:
     moved = caught.value.relocated(SourceLocation("rules/1.yaml", 3, 9, "  x: a AND", 3))
     assert (moved.path, moved.line, moved.column) == ("rules/1.yaml", 3, 9)
     assert str(moved).splitlines() == ["rules/1.yaml:3:9: 'AND' needs a clause after it", "    x: a AND", "          ^~~"]
+
+
+def test_error_survives_pickling_for_process_pools() -> None:
+    import pickle
+
+    with pytest.raises(QueryParseError) as caught:
+        parse_query("a OR (b")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert (copy.message, copy.span, str(copy)) == (caught.value.message, caught.value.span, str(caught.value))

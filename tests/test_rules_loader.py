@@ -186,3 +186,8 @@ def test_load_rule_raises_with_every_error(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as caught:
         load_rule(path)
     assert [p.code for p in caught.value.problems] == ["bad-type", "query-syntax"]
+
+
+def test_rules_with_fixture_data_can_be_hashed(tmp_path: Path) -> None:
+    path = write(tmp_path, "1.yaml", "query: a\nfixtures: {positive: [{path: p}]}\n")
+    assert len({load_rule(path), load_rule(path)}) == 1

@@ -67,6 +67,10 @@ class QueryParseError(FingerlogError):
     def column(self) -> int:
         return self.location.column
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # picklable across process pools despite the keyword-only constructor
+        return (_rebuild, (self.message, self.text, self.span, self.location))
+
     def relocated(self, location: SourceLocation) -> QueryParseError:
         """The same error, reported at a file position (used by the rule loader)."""
         return QueryParseError(self.message, self.text, self.span, location=location)
@@ -77,3 +81,7 @@ class QueryParseError(FingerlogError):
         pad = "".join("\t" if ch == "\t" else " " for ch in loc.line_text[: loc.column - 1])
         caret = "^" + "~" * (loc.width - 1)
         return f"{where}: {self.message}\n  {loc.line_text}\n  {pad}{caret}"
+
+
+def _rebuild(message: str, text: str, span: Span, location: SourceLocation) -> QueryParseError:
+    return QueryParseError(message, text, span, location=location)

@@ -64,6 +64,10 @@ class Rule:
     #: 1-based (line, column) of each top-level key, for tools reporting "at the key"
     key_positions: tuple[tuple[str, int, int], ...] = field(default=(), compare=False, repr=False)
 
+    def __hash__(self) -> int:
+        # ``fixtures`` is plain YAML data (dicts), so hash what identifies the rule
+        return hash((self.id, self.path, self.query_text))
+
     @property
     def resolved(self) -> bool:
         return self.resolved_at is not None

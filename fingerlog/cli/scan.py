@@ -1,0 +1,133 @@
+"""`fingerlog scan`: which known fingerprints match the logs of one or more jobs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from fingerlog.engine.parallel import scan_build_parallel
+from fingerlog.engine.scan import ScanProfile
+from fingerlog.errors import FingerlogError, UsageError
+from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.records import BuildScan
+from fingerlog.report.scan_console import render_console
+from fingerlog.report.scan_json import render_json
+from fingerlog.report.scan_markdown import render_markdown
+from fingerlog.report.scan_sarif import render_sarif
+from fingerlog.report.scan_summary import RuleInfo, ScanReport, build_report
+from fingerlog.rules.loader import load_rules
+from fingerlog.rules.model import Severity
+
+#: the rule pack of a source checkout, used when --rules is not given.
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+#: exit status of ``--fail-on-hit`` when a fingerprint matched (0: scanned, 1: could not, 2: usage).
+EXIT_HIT = 3
+
+RENDERERS: dict[str, Callable[[ScanReport], str]] = {
+    "table": render_console,
+    "json": render_json,
+    "markdown": render_markdown,
+    "sarif": render_sarif,
+}
+
+
+def _fields(pairs: tuple[str, ...]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--field {pair!r}: expected NAME=VALUE, e.g. build_status=FAILURE")
+        fields[name.strip()] = value
+    return fields
+
+
+def _rule_info(rule: object) -> RuleInfo:
+    get = lambda name: getattr(rule, name, None) or ""  # noqa: E731
+    return RuleInfo(id=str(get("id")), title=str(get("title")), bug=str(get("bug")),
+                    solution=str(get("solution")), path=str(get("path")))
+
+
+@click.command("scan")
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
+              help="Directory of fingerprint files (*.yaml). Default: the rules/ of this fingerlog checkout.")
+@click.option("--mapping", default=None, metavar="NAME|FILE",
+              help="Field mapping profile: openstack (default), analyzed, keyword, or a YAML file.")
+@click.option("--field", "field_pairs", multiple=True, metavar="NAME=VALUE",
+              help="A build field the logs do not record, e.g. build_status=FAILURE (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="table", show_default=True,
+              help="table for people, json for machines, markdown for a review comment, sarif for code scanning.")
+@click.option("--profile", is_flag=True, help="Also show the matcher time each rule cost (find slow fingerprints).")
+@click.option("--out", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also record the hits and a build summary in this Parquet store (see docs/store.md).")
+@click.option("--fail-on-hit", is_flag=True, help=f"Exit with status {EXIT_HIT} when any fingerprint matched (CI gating).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes; a build's files are shared out among them.")
+def command(paths: tuple[Path, ...], rules_dir: Path | None, mapping: str | None, field_pairs: tuple[str, ...],
+            output_format: str, profile: bool, store: Path | None, fail_on_hit: bool, jobs: int) -> None:  # fmt: skip
+    """Find which known failures (fingerprints) occur in the logs at PATH.
+
+    PATH is a job's log directory, one log file (plain, .gz, .bz2, .xz), a tar
+    or zip archive of a job, or a JSON-lines file of already-indexed events;
+    several PATHs are scanned as separate builds.  Every fingerprint is
+    evaluated as Elasticsearch 1.x would have; files that cannot be read are
+    listed and the scan goes on.
+
+    Exit status: 0 the scan ran, 1 it could not run, 2 bad usage, 3 a
+    fingerprint matched and --fail-on-hit was given.
+
+    \b
+    Examples:
+      fingerlog scan fixtures/demo/tempest-full-2c4f9e1
+      fingerlog scan job.tar.gz --rules my-rules/ --format markdown
+      fingerlog scan logs/ --field build_status=FAILURE --out store/ --fail-on-hit
+    """
+    rules_dir = rules_dir or DEFAULT_RULES
+    if not rules_dir.exists():
+        raise UsageError(f"{rules_dir}: no rules directory (give one with --rules DIR)")
+    try:
+        field_mapping = load_mapping(mapping)
+    except MappingError as exc:
+        raise UsageError(str(exc)) from None
+    overrides = _fields(field_pairs)
+    rule_set = load_rules(rules_dir)
+    problems = [str(problem) for problem in rule_set.problems if problem.severity is Severity.ERROR]
+    for problem in problems:
+        click.echo(f"fingerlog: skipped rule: {problem}", err=True)
+    if not rule_set.rules:
+        raise FingerlogError(f"{rules_dir}: no usable fingerprint to scan with")
+    scan_profile = ScanProfile() if profile else None
+    scans: list[BuildScan] = []
+    progress = sys.stderr.isatty() and len(paths) > 1
+    for number, path in enumerate(paths, 1):
+        if progress:
+            click.echo(f"[{number}/{len(paths)}] scanning {path} ...", err=True)
+        scans.append(
+            scan_build_parallel(path, rule_set.rules, mapping=field_mapping, jobs=jobs, overrides=overrides,
+                                rules_digest=rule_set.digest, profile=scan_profile)
+        )
+    if store is not None:
+        _record(store, scans, rule_set.rules)
+    timings = (
+        {rule_id: (seconds, scan_profile.rule_calls[rule_id]) for rule_id, seconds in scan_profile.rule_seconds.items()}
+        if scan_profile is not None else None
+    )
+    infos = {rule.id: _rule_info(rule) for rule in rule_set.rules}
+    report = build_report(scans, infos, rule_problems=problems, profile=timings)
+    click.echo(RENDERERS[output_format](report), nl=False)
+    if fail_on_hit and report.hit_count:
+        sys.exit(EXIT_HIT)
+
+
+def _record(store: Path, scans: list[BuildScan], rules: tuple[object, ...] | list[object]) -> None:
+    """Write each build to the Parquet store (the rule snapshot once)."""
+    from fingerlog.store import write_build_scan
+    from fingerlog.store.rules import rule_row
+
+    rows = [rule_row(rule) for rule in rules]
+    for number, scan in enumerate(scans):
+        write_build_scan(store, scan, rules=rows if number == 0 else None)
+

@@ -18,6 +18,7 @@ from fingerlog.errors import FingerlogError
 
 #: modules defining the subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
+    "scan",
     "lint",
     "explain",
     "fetch",

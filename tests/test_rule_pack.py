@@ -51,3 +51,19 @@ def test_the_index_lists_every_rule() -> None:
     index = (REPO / "docs" / "rules-pack.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"\| \[`([a-z0-9-]+)`\]", index))
     assert listed == {p.stem for p in RULES}
+
+
+def test_the_demo_job_shows_the_failures_its_readme_tells() -> None:
+    """`make demo` scans fixtures/demo/: RabbitMQ lost -> ports unbound -> no network info -> SSH timeout."""
+    from fingerlog.engine.scan import scan_build
+    from fingerlog.mapping import load_mapping
+    from fingerlog.rules import load_rules
+
+    ruleset = load_rules(REPO / "rules")
+    result = scan_build(REPO / "fixtures" / "demo" / "tempest-full-2c4f9e1", ruleset.rules, mapping=load_mapping())
+    assert not result.errors
+    assert result.build.fields["build_name"] == "tempest-full"
+    assert {hit.rule_id for hit in result.hits} == {
+        "amqp-unreachable", "neutron-failed-to-bind-port", "nova-network-cache-refresh-error",
+        "tempest-ssh-unreachable", "tox-commands-failed", "iscsi-connection-error",
+    }

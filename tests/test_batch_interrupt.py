@@ -66,3 +66,35 @@ def test_killed_batch_resumes_to_the_clean_store(tmp_path: Path) -> None:
     for table in ("hits", "builds", "errors"):
         assert rows(store, table, raw=True) == rows(store, table), f"leftover {table} parts were tidied"
     assert not list(store.rglob("*.tmp")), "no temporary file survives"
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The pool's worker processes of a batch driver (not multiprocessing's resource tracker)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_stops_the_batch_with_one_clear_error_and_a_rerun_completes(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    generate_archive(archive, 80, seed=9, filler_lines=400, corrupt=0)
+    rules = write_rules(tmp_path / "rules")
+    store = tmp_path / "store"
+    args = ["batch", str(archive), "--manifest", str(archive / "builds.csv"), "--rules", str(rules), "--out", str(store)]
+    command = [sys.executable, "-c", "from fingerlog.cli import main; main()", *args, "--jobs", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while committed(store) < 5 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the batch finished before a worker could be killed"
+    os.kill(worker_pids(process.pid)[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert stderr.strip().splitlines() == [
+        "fingerlog: error: a worker process died (killed, or out of memory) while scanning; the builds committed "
+        "so far are in the store: run the same command again to resume"
+    ]
+    result = CliRunner().invoke(main, [*args, "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    con = open_store(store)
+    assert con.execute("SELECT count(*) FROM builds").fetchone() == (80,)

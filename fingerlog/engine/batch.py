@@ -18,18 +18,24 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fingerlog.engine.archive import BuildTask
 from fingerlog.engine.plan import RuleLike
 from fingerlog.engine.scan import scan_build
+from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
 from fingerlog.store import open_store, write_build_scan, write_rules
 from fingerlog.store.layout import check_store
 from fingerlog.store.rules import RuleRow
 from fingerlog.store.views import committed_builds
 from fingerlog.store.writer import tidy, write_scan_failure
+
+
+class BatchError(FingerlogError):
+    """A batch that cannot go on (a worker process died)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +166,8 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
             yield scan_and_store(task, spec)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec,))
+    try:
         pending: set[Future[BuildSummary]] = set()
         queue = iter(tasks)
         for task in queue:
@@ -174,6 +181,14 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
                 task = next(queue, None)
                 if task is not None:
                     pending.add(pool.submit(_run_in_worker, task))
+    except BrokenProcessPool:
+        raise BatchError(
+            "a worker process died (killed, or out of memory) while scanning; the builds committed so far "
+            "are in the store: run the same command again to resume"
+        ) from None
+    finally:
+        # an interrupted driver does not wait for the builds still queued
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_batch(

@@ -72,7 +72,7 @@ WHERE rules_digest = (SELECT rules_digest FROM raw_rules ORDER BY snapshot_at DE
 
 def _params_sql(days: int, as_of: datetime | None) -> str:
     end = f"TIMESTAMP {_quote(as_of.isoformat(sep=' '))}" if as_of else (
-        "coalesce((SELECT max(build_time) FROM builds), CAST(now() AS TIMESTAMP))"
+        "coalesce((SELECT max(build_time) FROM builds), date_trunc('second', CAST(now() AS TIMESTAMP)))"
     )
     return (
         "CREATE OR REPLACE TABLE report_params AS "

@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)  ## create .venv with fingerlog and its test tools
 
 demo: $(STAMP)  ## scan the bundled example job with the bundled rules
-	$(VENV)/bin/fingerlog lint rules/
+	$(VENV)/bin/fingerlog scan fixtures/demo/tempest-full-2c4f9e1 --rules rules/
+
+check: $(STAMP)  ## prove every rule of rules/ against fixtures/ (also part of make test)
+	$(VENV)/bin/fingerlog check rules/ --fixtures fixtures/
 
 test: $(STAMP)  ## run the test suite
 	$(PY) -m pytest -q

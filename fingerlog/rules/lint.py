@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.query.mixed import mixed_operator_levels
-from fingerlog.query.nodes import Bool, Node, Span
+from fingerlog.query.nodes import Bool, Node, Regexp, Span
 from fingerlog.rules.loader import load_rules, query_location
 from fingerlog.rules.model import Problem, Rule, RuleSet, Severity
 
@@ -35,6 +36,7 @@ def lint(paths: str | Path | Iterable[str | Path]) -> LintReport:
     rules = load_rules(paths)
     problems = list(rules.problems)
     for rule in rules.rules:
+        problems.extend(regexp_problems(rule))
         problems.extend(mixed_operator_problems(rule))
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     return LintReport(rules, tuple(problems))
@@ -54,6 +56,37 @@ def mixed_operator_problems(rule: Rule) -> list[Problem]:
             "Lucene has no AND-before-OR precedence, add parentheses to say what you mean",
         ))
     return found
+
+
+def regexp_problems(rule: Rule) -> list[Problem]:
+    """An error for each ``/regexp/`` of the rule that Lucene's RegExp syntax rejects."""
+    found = []
+    for node in _regexps(rule.query):
+        try:
+            lucene_regexp(node.pattern)
+        except RegexpSyntaxError as exc:
+            assert node.span is not None
+            start = _pattern_start(rule.query_text, node.span.start) + exc.position
+            where = query_location(rule, Span(start, start + 1))
+            found.append(Problem(str(rule.path), where.line, where.column, Severity.ERROR, "regexp-syntax",
+                                 f"Lucene cannot build /{node.pattern}/: {exc}"))
+    return found
+
+
+def _regexps(node: Node) -> list[Regexp]:
+    if isinstance(node, Regexp):
+        return [node]
+    if isinstance(node, Bool):
+        return [r for clause in node.clauses for r in _regexps(clause.query)]
+    return []
+
+
+def _pattern_start(text: str, i: int) -> int:
+    """Offset of the first pattern character of the regexp clause starting at ``i``
+    (after an optional ``field:`` prefix, whose escapes are skipped)."""
+    while text[i] != "/":
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
 
 
 def _bool_at(node: Node, span: Span) -> Bool | None:

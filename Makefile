@@ -29,5 +29,8 @@ test: $(STAMP)  ## run the test suite
 bench: $(STAMP)  ## scanning throughput against ripgrep and ISA-L (prints ratios)
 	$(PY) bench/scan_bench.py
 
+bench-batch: $(STAMP)  ## batch throughput (1 and 2 workers) and report query time on >= 1M hits
+	$(PY) bench/batch_bench.py
+
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .cache

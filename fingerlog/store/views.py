@@ -4,6 +4,9 @@ The raw Parquet parts may hold superseded rows (a build re-scanned with other
 rules, or a batch killed between two files); the views show exactly the
 current state: for each build key, its newest builds row, and the hits and
 errors written with it.  ``raw_<table>`` views show every part as stored.
+``builds`` is read once, when the store is opened, into an in-memory table:
+every report and the ``hits`` view use it, and it is small (a row per build),
+whereas reading thousands of one-row parts again for each query is not.
 The same SQL works from the ``duckdb`` CLI: :func:`init_sql` prints it.
 """
 
@@ -43,7 +46,7 @@ def _raw_view(store: Path, name: str) -> str:
 
 
 _CURRENT_VIEWS = f"""
-CREATE OR REPLACE VIEW builds AS
+CREATE OR REPLACE TABLE builds AS
 SELECT * EXCLUDE (newest), build_status IN ({failure_statuses_sql()}) AS failed
 FROM (SELECT *, row_number() OVER (PARTITION BY build_key
                                    ORDER BY scanned_at DESC, rules_digest DESC, day DESC) AS newest

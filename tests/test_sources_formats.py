@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import pytest
 
 from fingerlog.sources.formats import FORMATS, sprintf
@@ -192,3 +195,30 @@ def test_sprintf_leaves_missing_fields_literal_like_logstash() -> None:
 def test_timestamps_are_utc_milliseconds(logdate: str, year: int, expected: str | None) -> None:
     assert to_timestamp(logdate, year) == expected
 
+
+
+def test_oslo_grok_prefers_the_journal_alternative_as_logstash_did() -> None:
+    """Grok tries ``program[pid]:`` before ``pid``: a later ": ERROR " in the text wins (a real quirk)."""
+    fields = FORMATS["oslofmt"].event_fields(["2013-10-18 17:39:43.966 2625 INFO nova.api [-] state: ERROR stuck"])
+    assert (fields["syslog_program"], fields["loglevel"], fields["module"]) == (
+        ("2625 INFO nova.api [-] state",),
+        ("ERROR",),
+        ("stuck",),
+    )
+
+
+def test_oslo_shortcut_matches_exactly_as_the_full_grok(corpus: Path) -> None:
+    oslo = FORMATS["oslofmt"]
+    assert oslo.grok is not None and oslo.shortcut is not None
+    paths = sorted((corpus / "logs").rglob("*.gz"))[:6] + sorted((corpus / "logs/os-log-merger").rglob("*.log"))
+    checked = 0
+    for path in paths:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for line in data.decode("utf-8", "replace").split("\n")[:5000]:
+            full = oslo.grok.search(line)
+            expected = {k: v for k, v in full.groupdict().items() if v} if full else None
+            if oslo.shortcut[0].search(line) is None:
+                cheap = oslo.shortcut[1].search(line)
+                assert ({k: v for k, v in cheap.groupdict().items() if v} if cheap else None) == expected, line
+                checked += 1
+    assert checked > 10000

@@ -63,6 +63,9 @@ class LogFormat:
     continuation: re.Pattern[bytes] = NEVER
     #: grok pattern applied to the joined event text; None: the text is the message.
     grok: re.Pattern[str] | None = None
+    #: (guard, cheaper grok): when ``guard`` finds nothing in the text, the cheaper
+    #: pattern matches exactly as ``grok`` would (it leaves out an alternative that needs it).
+    shortcut: tuple[re.Pattern[str], re.Pattern[str]] | None = None
     #: what replaced ``message`` after a successful grok.
     message: str = "%{logmessage}"
     #: what fills ``logdate`` when the grok has no such group (apache's ``%{timestamp}``).
@@ -96,7 +99,10 @@ class LogFormat:
         tags: list[str] = ["multiline"] if len(lines) > 1 else []
         captured: dict[str, str] = {}
         if self.grok is not None:
-            match = self.grok.search(text)
+            grok = self.grok
+            if self.shortcut is not None and self.shortcut[0].search(text) is None:
+                grok = self.shortcut[1]
+            match = grok.search(text)
             if match is None:
                 tags.append("_grokparsefailure")
             else:
@@ -176,6 +182,8 @@ CONSOLE = LogFormat(
     start=_bytes_pattern(rf"^{g.TIMESTAMP_ISO8601} \|"),
 )
 
+_OSLO_TAIL = rf"(?P<loglevel>{_OSLO_LEVEL}) \[?\b(?P<module>{g.NOTSPACE})\b\]?{g.SPACE}?(?P<logmessage>{g.GREEDYDATA})?"
+
 OSLOFMT = LogFormat(
     name="oslofmt",
     # The 2013 rule, which the real sample documents show: TRACE lines and lines
@@ -186,8 +194,14 @@ OSLOFMT = LogFormat(
     grok=_grok(
         rf"^(?P<logdate>{_TS}){g.SPACE}"
         rf"(?:(?P<syslog_program>{g.DATA})(?:\[(?P<syslog_pid>{g.POSINT})\])?:|(?P<pid>{g.NUMBER}))?{g.SPACE}?"
-        rf"(?P<loglevel>{_OSLO_LEVEL}) \[?\b(?P<module>{g.NOTSPACE})\b\]?{g.SPACE}?(?P<logmessage>{g.GREEDYDATA})?",
+        + _OSLO_TAIL,
         dotall=True,
+    ),
+    # The journal alternative ("program[pid]:") is tried first and scans the whole event;
+    # it needs a ":" before the level, so without one the pid-only pattern is the same match.
+    shortcut=(
+        _grok(rf":{g.SPACE}(?:{_OSLO_LEVEL}) "),
+        _grok(rf"^(?P<logdate>{_TS}){g.SPACE}(?:(?P<pid>{g.NUMBER}))?{g.SPACE}?" + _OSLO_TAIL, dotall=True),
     ),
     start=_bytes_pattern(
         rf"^{_TS}{g.SPACE}(?:[^\n]*?(?:\[{g.POSINT}\])?:|{g.NUMBER})?{g.SPACE}?(?:{_OSLO_LEVEL}) "

@@ -154,7 +154,7 @@ def test_keyword_phrase_of_punctuation_is_not_dropped() -> None:
          {"bool": {"must": [{"match_phrase": {"message": "a b"}}, {"term": {"tags": "x"}}],
                    "should": [{"term": {"tags": "y"}}]}}),
         # optional keyword terms on one field fold into `terms`
-        (should(Term("build_name", "a"), Term("build_name", "b"), Term("tags", "c")),
+        (should(Term("build_name", "a"), Term("tags", "c"), Term("build_name", "b"), Term("build_name", "a")),
          {"bool": {"should": [{"terms": {"build_name": ["a", "b"]}}, {"term": {"tags": "c"}}]}}),
         # a one-clause bool is its clause
         (should(Term("tags", "c")), {"term": {"tags": "c"}}),

@@ -303,29 +303,33 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         return {"bool": body}
 
 
+def _plain_term(query: Dsl) -> tuple[str, Any] | None:
+    """``(field, value)`` of a short-form ``term`` query (no boost), else None."""
+    if list(query) != ["term"]:
+        return None
+    ((field, value),) = query["term"].items()
+    return None if isinstance(value, dict) else (field, value)
+
+
 def _merge_terms(should: list[Dsl]) -> list[Dsl]:
-    """Fold optional ``term`` clauses on one field into a ``terms`` clause.
+    """Fold optional ``term`` clauses on one field into a ``terms`` clause, in place of the first.
 
     Any-of-these-terms is what both forms mean, whether or not the bool has
     required clauses, so the fold never changes which documents match.
     """
-    by_field: dict[str, list[Any]] = {}
+    values: dict[str, list[Any]] = {}
     for query in should:
-        if list(query) == ["term"] and not isinstance(next(iter(query["term"].values())), dict):
-            ((field, value),) = query["term"].items()
-            by_field.setdefault(field, []).append(value)
+        if (term := _plain_term(query)) is not None:
+            values.setdefault(term[0], []).append(term[1])
     merged: list[Dsl] = []
-    done: set[str] = set()
+    folded: set[str] = set()
     for query in should:
-        if list(query) == ["term"] and not isinstance(next(iter(query["term"].values())), dict):
-            field = next(iter(query["term"]))
-            values = by_field[field]
-            if len(values) > 1:
-                if field not in done:
-                    merged.append({"terms": {field: list(dict.fromkeys(values))}})
-                    done.add(field)
-                continue
-        merged.append(query)
+        term = _plain_term(query)
+        if term is None or len(values[term[0]]) == 1:
+            merged.append(query)
+        elif term[0] not in folded:
+            folded.add(term[0])
+            merged.append({"terms": {term[0]: list(dict.fromkeys(values[term[0]]))}})
     return merged
 
 

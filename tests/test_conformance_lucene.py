@@ -20,15 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import random
+
 import pytest
 import yaml
 
-from conformance.cases import BAD_REGEXPS, CASES, DOCS, REGEXPS
+from conformance.cases import BAD_REGEXPS, CASES, DOCS, FUZZY, REGEXPS
 from conformance.positives import generated_documents
 from fingerlog.backends.automata import RegexpSyntaxError
 from fingerlog.backends.matcher import CompiledQuery, EventIndex, compile_query
 from fingerlog.errors import FingerlogError
-from fingerlog.mapping import FieldMappings, available_mappings, load_mapping
+from fingerlog.mapping import FieldMappings, available_mappings, load_mapping, parse_mapping
 from fingerlog.query.parser import parse_query
 from fingerlog.sources import load_sample_events
 
@@ -212,3 +214,53 @@ def test_regexp_syntax_is_lucenes(lucene: Any) -> None:
         with pytest.raises(RegexpSyntaxError):
             compile_query(parse_query(f"v:/{pattern}/"), mapping)
     assert not problems, "\n".join(problems)
+
+
+def test_fuzzy_terms_are_lucenes(lucene: Any) -> None:
+    mapping = load_mapping("keyword")
+    terms = sorted({term for _, term, _ in FUZZY})
+    docs = [{"_id": term, "fields": {"v": [term]}} for term in terms]
+    answers = lucene.match(docs, [f"v:{query}" for query, _, _ in FUZZY], mapping)
+    problems = []
+    for (query, term, accepted), answer in zip(FUZZY, answers):
+        if (term in answer) != accepted:
+            problems.append(f"{query} on {term!r}: the table says {accepted}, Lucene disagrees")
+        if compile_query(parse_query(f"v:{query}"), mapping).matches({"v": (term,)}) != accepted:
+            problems.append(f"{query} on {term!r}: fingerlog disagrees with {accepted}")
+    assert not problems, "\n".join(problems)
+
+
+GAP_DOCS = [
+    {"_id": "two-values", "fields": {"tags": ["a b", "c d"]}},
+    {"_id": "empty-value-between", "fields": {"tags": ["a b", "---", "c d"]}},
+    {"_id": "value-between", "fields": {"tags": ["a b", "e", "c d"]}},
+]
+
+
+@pytest.mark.parametrize("gap", [0, 5])
+def test_position_gap_between_values_is_lucenes(lucene: Any, gap: int) -> None:
+    mapping = parse_mapping({"name": f"gap{gap}", "default": "text", "position_increment_gap": gap}, "gap.yaml")
+    queries = [CorpusQuery(f"slop{slop}", f'tags:"b c"~{slop}') for slop in range(0, 14)]
+    queries += [CorpusQuery("b-e", 'tags:"b e"~5'), CorpusQuery("e-c", 'tags:"e c"')]
+    answers = lucene.match(GAP_DOCS, [q.text for q in queries], mapping)
+    problems, _ = _disagreements(queries, answers, GAP_DOCS, mapping)
+    assert not problems, _report(problems)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sloppy_phrases_with_repeated_terms_are_lucenes(lucene: Any, seed: int) -> None:
+    """Random short texts over four words and random phrases with slop: the hard cases of
+    SloppyPhraseScorer (reordering, repeated terms) come up by the hundred."""
+    rng = random.Random(seed)
+    docs = [
+        {"_id": str(n), "fields": {"message": [" ".join(rng.choice("abcd") for _ in range(rng.randint(1, 8)))]}}
+        for n in range(200)
+    ]
+    queries = [
+        CorpusQuery(f"q{n}", f'message:"{" ".join(rng.choice("abc") for _ in range(rng.randint(2, 4)))}"~{rng.randint(0, 5)}')
+        for n in range(200)
+    ]
+    mapping = load_mapping("analyzed")
+    answers = lucene.match(docs, [q.text for q in queries], mapping)
+    problems, _ = _disagreements(queries, answers, docs, mapping)
+    assert not problems, _report(problems)

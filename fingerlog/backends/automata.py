@@ -13,6 +13,7 @@ length whatever the pattern, so no pattern can make matching explode.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -346,7 +347,12 @@ def wildcard(parts: tuple[WildcardPart, ...]) -> TermMatcher:
 
 
 def fuzzy_edits(similarity: float, term: str) -> int:
-    """Edits allowed for ``term~similarity`` (Lucene 4.10 ``FuzzyQuery.floatToEdits``, code points)."""
+    """Edits allowed for ``term~similarity`` (Lucene 4.10 ``FuzzyQuery.floatToEdits``, code points).
+
+    The similarity is a Java ``float``: ``0.9`` is 0.8999999762, so ``(1 - 0.9) * 20``
+    gives 2 edits in Lucene where Python's doubles would give 1.
+    """
+    similarity = struct.unpack("f", struct.pack("f", similarity))[0]
     if similarity >= 1:
         return int(min(similarity, MAX_FUZZY_EDITS))
     if similarity == 0:

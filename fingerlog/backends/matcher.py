@@ -30,6 +30,7 @@ from typing import Callable, Mapping, Sequence
 
 from fingerlog.backends import automata
 from fingerlog.backends.analysis import analyze
+from fingerlog.backends.clauses import replay_add_clause
 from fingerlog.mapping import FieldKind, FieldMappings
 from fingerlog.query.nodes import (
     Bool,
@@ -359,19 +360,10 @@ class _BoolClause:
     query: _Compiled
 
 
-def _kept_clauses(clauses: Sequence[_BoolClause], dropped: Callable[[_BoolClause], bool]) -> list[tuple[Occur, _BoolClause]]:
-    """Lucene's addClause replayed without the dropped clauses: the kept ones with their occur.
-
-    An ``AND`` makes the last clause *kept so far* required, even when the clause
-    it introduces is itself dropped (``a "---" AND b`` requires ``a``).
-    """
-    kept: list[tuple[Occur, _BoolClause]] = []
-    for clause in clauses:
-        if clause.after_and and kept and kept[-1][0] is not Occur.MUST_NOT:
-            kept[-1] = (Occur.MUST, kept[-1][1])
-        if not dropped(clause):
-            kept.append((clause.occur, clause))
-    return kept
+def _kept_clauses(
+    clauses: Sequence[_BoolClause], dropped: Callable[[_BoolClause], bool]
+) -> list[tuple[Occur, _BoolClause]]:
+    return replay_add_clause(clauses, lambda c: c.occur, lambda c: c.after_and, dropped)
 
 
 def _statically_dropped(clause: _BoolClause) -> bool:

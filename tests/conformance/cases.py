@@ -104,6 +104,9 @@ CASES: list[Case] = [
     Case("everything-dropped", 'message:"---"', both()),
     Case("not-of-dropped", 'NOT message:"---"', both()),
     Case("dropped-leaves-pure-negative", 'message:"---" OR NOT tags:oslofmt', both("quote", "bare", "unicode", "long")),
+    # an AND makes the last clause *kept* required: here `traceback`, not the dropped phrase
+    Case("and-after-dropped-clause", 'message:traceback "---" AND tags:oslofmt', both("trace")),
+    Case("and-not-after-dropped-clause", 'message:traceback "---" AND NOT tags:oslofmt', both()),
     Case("dropped-group", '(message:"..." OR message:"--") AND tags:oslofmt', both("sched", "trace")),
     # regular expressions: Lucene syntax, whole term, lower-cased
     Case("regexp-spanning-tokens", "build_name:/gate-.*/", per_profile(set(), {"sched", "trace"})),
@@ -166,3 +169,26 @@ REGEXPS: list[tuple[str, str, bool]] = [
 
 #: Patterns Lucene's RegExp parser refuses.
 BAD_REGEXPS: list[str] = ["a)b", "(ab", "[ab", "a{x}", '"ab', "<abc>", "<1-x>"]
+
+#: (fuzzy query text, whole term, accepted?): Levenshtein without transpositions, and
+#: FuzzyTermsEnum's rule that a candidate needs fewer edits than the shorter string has characters.
+FUZZY: list[tuple[str, str, bool]] = [
+    ("host~", "hosd", True),
+    ("host~", "hots", True),  # a transposition is two edits: within the default two
+    ("host~1", "hots", False),
+    ("host~1", "hast", True),
+    ("host~1", "hostx", True),
+    ("host~1", "hostxy", False),
+    ("ab~", "a", False),  # one edit, but "a" has only one character
+    ("ab~", "abc", True),
+    ("abc~", "a", False),
+    ("abc~", "ab", True),
+    ("abcd~0.5", "abxy", True),  # (1 - 0.5) * 4 = 2 edits
+    ("abcd~0.8", "abxd", False),  # (1 - 0.8) * 4 = 0.8: no edit allowed
+    ("abcdefghij~0.8", "abcdefghxy", False),  # 0.8 is the float 0.8000000119: 1.99999 -> 1 edit
+    ("abcdefghij~0.8", "abcdefghix", True),
+    ("abcdefghijklmnopqrst~0.9", "abcdefghijklmnopqrxy", True),  # 0.9f = 0.8999999762: 2.0000005 -> 2
+    ("host~3", "hxxx", False),  # at most two edits, whatever is asked
+    ("host~0", "host", True),
+    ("host~0", "hosd", False),
+]

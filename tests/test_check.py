@@ -129,3 +129,12 @@ def test_guidelines_that_need_fixture_evidence(report: CheckReport, rule_id: str
     found = [f for f in report.findings if f.rule_id == rule_id and f.guideline.id == guideline]
     assert len(found) == 1 and fragment in found[0].message
     assert all(c.passed for c in report.cases if c.rule_id == rule_id)  # warnings do not fail the check
+
+
+def test_output_file_gets_the_report_and_the_terminal_the_verdict(tmp_path: Path) -> None:
+    out = tmp_path / "check.xml"
+    result = CliRunner().invoke(main, ["check", str(DATA / "rules"), "--fixtures", str(DATA / "fixtures"),
+                                       "--format", "junit", "-o", str(out)])
+    assert result.exit_code == 1
+    assert out.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
+    assert "FAILED (" in result.stderr and "<testsuites" not in result.stdout

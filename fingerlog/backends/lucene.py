@@ -1,7 +1,8 @@
 """The canonical Lucene query string of a tree: escaped so it parses back to the same tree.
 
-Canonical means: explicit ``+``/``-`` on every clause and no AND/OR (so no
-precedence question remains), a field prefix on every leaf not on the default
+Canonical means: explicit ``+``/``-`` on every clause and no OR (so no
+precedence question remains), AND only where analysis could make it matter
+(see :meth:`LucenePrinter._bool`), a field prefix on every leaf not on the default
 field, backslash escapes only where the scanner needs them, boosts and slops
 as Java prints floats.  Used by ``fingerlog explain``, reports, and anyone who
 needs to show a rule's meaning back in the language people write.
@@ -149,7 +150,15 @@ class LucenePrinter(Visitor[str]):
             raise UnprintableQuery("an empty boolean query has no query-string form")
         if len(node.clauses) == 1 and node.clauses[0].occur is Occur.SHOULD:
             raise UnprintableQuery("a boolean query with one optional clause is read as that clause")
-        body = " ".join(c.occur.value + self.visit(c.query) for c in node.clauses)
+        parts = []
+        for i, clause in enumerate(node.clauses):
+            text = clause.occur.value + self.visit(clause.query)
+            # Lucene's AND upgrades the last clause *kept* after analysis; it can change
+            # the meaning only if an optional clause comes before, so only then is it written.
+            if clause.after_and and any(c.occur is Occur.SHOULD for c in node.clauses[:i]):
+                text = "AND " + text
+            parts.append(text)
+        body = " ".join(parts)
         if top and node.boost is None:
             return body
         return "(" + body + ")" + self._boost(node)

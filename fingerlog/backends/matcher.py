@@ -173,10 +173,15 @@ class ClauseResult:
     note: str = ""
 
     def render(self, indent: str = "") -> str:
-        """An indented tree: ``✓``/``✗`` per clause, ``–`` for a dropped one."""
+        """An indented tree: ``✓``/``✗`` per clause, ``–`` for a dropped one, with why it counts."""
         mark = "–" if self.matched is None else "✓" if self.matched else "✗"
-        occur = {Occur.MUST: "+", Occur.MUST_NOT: "-", Occur.SHOULD: ""}.get(self.occur, "") if self.occur else ""
-        note = f"  ({self.note})" if self.note else ""
+        occur = self.occur.value if self.occur else ""
+        notes = [self.note] if self.note else []
+        if self.occur is Occur.MUST and self.matched is False:
+            notes.append("required, not found")
+        elif self.occur is Occur.MUST_NOT and self.matched:
+            notes.append("excluded by this clause")
+        note = f"  ({'; '.join(notes)})" if notes else ""
         lines = [f"{indent}{mark} {occur}{self.description}{note}"]
         lines += [child.render(indent + "    ") for child in self.children]
         return "\n".join(lines)
@@ -428,7 +433,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class _Compiler(Visitor[_Compiled]):
+class QueryCompiler(Visitor[_Compiled]):
     """Visitor from tree nodes to compiled Lucene queries, under one mapping."""
 
     def __init__(self, mapping: FieldMappings) -> None:
@@ -599,7 +604,7 @@ class CompiledQuery:
 
 def compile_query(node: Node, mapping: FieldMappings) -> CompiledQuery:
     """Compile a query tree under a field mapping (raises RegexpSyntaxError for a bad ``/regexp/``)."""
-    return CompiledQuery(node, mapping, _Compiler(mapping).visit(node))
+    return CompiledQuery(node, mapping, QueryCompiler(mapping).visit(node))
 
 
 def matches(node: Node, mapping: FieldMappings, fields: Mapping[str, tuple[str, ...]]) -> bool:

@@ -4,7 +4,8 @@ The referee (tests/lucene_ref) parses each query with Lucene's own classic
 QueryParser under a bare whitespace analyzer and returns ``Query.toString()``.
 We render OUR tree in that same format, applying what Lucene does after
 parsing (whitespace analysis, dropping clauses that analyze to nothing,
-lower-casing expanded terms, ES's ``+*:*`` on pure-negative queries), and
+lower-casing expanded terms, ES's ``+*:*`` on pure-negative queries, an AND
+upgrading the last clause kept), and
 compare, for every corpus query and a table of tricky ones.
 """
 
@@ -102,14 +103,17 @@ def lucene_string(node: Node) -> str | None:
     if isinstance(node, MatchAll):
         return "*:*" + _boost(node)
     assert isinstance(node, Bool)
-    parts = []
+    kept: list[list[Any]] = []  # [occur, text], replaying addClause as clauses drop out
     for clause in node.clauses:
+        if clause.after_and and kept and kept[-1][0] is not Occur.MUST_NOT:
+            kept[-1][0] = Occur.MUST
         text = lucene_string(clause.query)
         if text is None:
             continue
         if isinstance(clause.query, Bool) or isinstance(text, _Nested):
             text = f"({text})"
-        parts.append(clause.occur.value + text)
+        kept.append([clause.occur, text])
+    parts = [occur.value + text for occur, text in kept]
     if not parts:
         return None
     if all(p.startswith("-") for p in parts):
@@ -133,6 +137,7 @@ TRICKY = [
     "a^2", "(a b)^2", "x (a b)^2", "(a^3)^2", "a~", "a~1", "a~0.5", "abcdef~0.7", "a~2^3~1",
     "foo*", "Foo*~2", "te?t", "*foo", "logs*screen-c-vol.txt", "/ab+c/", "[A TO B}", "{* TO b]",
     '["a b" TO c]', "f:>=10", "f:<5", "*", "*:*", "f:*", "_exists_:build_uuid", "_exists_:f^2",
+    'a OR "" AND b', 'a OR " " AND -b', '(a OR "" AND b) c',
     "gate-nova-python27", "a + b", "\\u0041b", "a\u3000b", "message:\"x\" AND tags:\"console\" OR y",
 ]
 

@@ -112,10 +112,17 @@ def test_github_annotations_are_one_workflow_command_per_problem(report: CheckRe
     assert any("title=fingerlog check%3A hit-negative" in line for line in lines)
 
 
-def test_missing_rules_directory_is_one_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["check", str(tmp_path / "nowhere")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{tmp}/nowhere"], "not a rules directory"),
+        ([str(DATA / "rules"), "--fixtures", "{tmp}/nowhere"], "no fixtures directory"),
+    ],
+)
+def test_missing_directories_are_one_clear_error(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["check", *(a.format(tmp=tmp_path) for a in args)])
     assert result.exit_code == 1
-    assert "not a rules directory" in result.output
+    assert message in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(

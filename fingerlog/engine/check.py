@@ -279,6 +279,8 @@ def run_check(rules_dir: Path, fixtures_dir: Path, mapping: FieldMappings) -> Ch
     """Lint every rule and judge every rule on every fixture; never stops at the first failure."""
     if not rules_dir.is_dir():
         raise FingerlogError(f"{rules_dir}: not a rules directory")
+    if not fixtures_dir.is_dir():
+        raise FingerlogError(f"{fixtures_dir}: no fixtures directory (name one with --fixtures)")
     ruleset = load_rules(rules_dir)
     report = CheckReport(rules_dir, fixtures_dir)
     for problem in ruleset.errors:

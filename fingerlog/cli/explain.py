@@ -7,6 +7,7 @@ DSL, which clause matched an event) adds a section function there.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +15,18 @@ from pathlib import Path
 import click
 
 from fingerlog.backends.lucene import UnprintableQuery, to_lucene
+from fingerlog.backends.matcher import compile_query
+from fingerlog.errors import FingerlogError, UsageError
+from fingerlog.mapping import load_mapping
 from fingerlog.query.javanum import float32_str
 from fingerlog.query.nodes import (
     Bool, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard, WildcardToken,
 )
 from fingerlog.query.parser import parse_query
+from fingerlog.records import Event
 from fingerlog.rules.loader import RULE_SUFFIXES, load_rule
 from fingerlog.rules.model import Rule
+from fingerlog.sources import document_fields, open_job
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,42 @@ def explain(subject: Subject, sections: list[SectionBuilder] | None = None) -> l
     return [section for section in built if section is not None]
 
 
+def event_at_line(path: Path, line: int) -> Event:
+    """The event (as logstash grouped the file's lines) that contains line ``line`` of ``path``."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    job = open_job(path)
+    for event in job.events():
+        if event.first_line <= line <= event.last_line:
+            return event
+    problems = "; ".join(f"{e.path}: {e.message}" for e in job.errors)
+    raise FingerlogError(
+        f"{path}:{line}: no event there (past the end, or a line logstash dropped)" + (f"; {problems}" if problems else "")
+    )
+
+
+def event_from_json(text: str) -> Event:
+    """An event from a JSON object of logstash fields (``{"message": "...", "tags": ["a"]}``)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--event-json: not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise UsageError("--event-json: expected a JSON object of fields")
+    return Event(fields=document_fields(document), source="--event-json", first_line=0, last_line=0, event_id="json")
+
+
+def match_section(subject: Subject, event: Event, mapping_name: str | None) -> Section:
+    """Whether the event matches, clause by clause (✓ matched, ✗ did not, – left out by Lucene)."""
+    compiled = compile_query(subject.query, load_mapping(mapping_name))
+    verdict = "matches" if compiled.matches(event.fields) else "does not match"
+    where = event.source
+    if event.first_line:
+        where += f":{event.first_line}" + (f"-{event.last_line}" if event.last_line > event.first_line else "")
+    fields = "\n".join(f"  {name}: {list(values)}" for name, values in event.fields.items())
+    return f"Event {where} ({compiled.mapping.name} mapping): {verdict}", compiled.explain(event.fields).render() + "\n" + "Fields:\n" + fields
+
+
 def subject_of(target: str, default_field: str) -> Subject:
     """A rule file (an existing *.yaml path) or else query text."""
     path = Path(target)
@@ -129,7 +171,16 @@ def subject_of(target: str, default_field: str) -> Subject:
 @click.argument("target", metavar="QUERY|RULE_FILE")
 @click.option("--default-field", default="_all", show_default=True,
               help="Field of terms written without one (Elasticsearch 1.x: _all).")
-def command(target: str, default_field: str) -> None:
+@click.option("--event-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A log file (plain or compressed, or JSON-lines events): explain the match on one of its events.")
+@click.option("--line", type=click.IntRange(min=1), default=None,
+              help="With --event-file: the 1-based line whose event to explain (any line of a multi-line event).")
+@click.option("--event-json", default=None, metavar="JSON",
+              help='An event given as a JSON object of fields, e.g. \'{"message": "...", "tags": ["screen-n-cpu.txt"]}\'.')
+@click.option("--mapping", default=None, metavar="NAME|FILE",
+              help="Field mapping profile for the event match: openstack (default), analyzed, keyword, or a YAML file.")
+def command(target: str, default_field: str, event_file: Path | None, line: int | None,
+            event_json: str | None, mapping: str | None) -> None:  # fmt: skip
     """Show how Lucene reads a query: the parsed tree and its canonical form.
 
     The tree shows each clause with its occur: must (required), should
@@ -138,11 +189,27 @@ def command(target: str, default_field: str) -> None:
     must a, must b, should c.  The canonical form is the same query written
     with +/- only; it parses back to the same tree.
 
+    With an event (--event-file F --line N, or --event-json), also shows
+    whether Elasticsearch 1.x would return that event, clause by clause:
+    ✓ the clause matched, ✗ it did not, – Lucene left it out (its text has
+    no token under the field's analyzer).
+
     \b
     Example:
       fingerlog explain 'message:"No valid host" AND tags:"screen-n-sch.txt"'
       fingerlog explain rules/db-deadlock.yaml
+      fingerlog explain rules/db-deadlock.yaml --event-file job/logs/screen-n-api.txt.gz --line 1234
     """
-    for title, body in explain(subject_of(target, default_field)):
+    if (event_file is None) != (line is None):
+        raise UsageError("--event-file and --line go together")
+    if event_file is not None and event_json is not None:
+        raise UsageError("give --event-file/--line or --event-json, not both")
+    subject = subject_of(target, default_field)
+    sections = explain(subject)
+    if event_file is not None and line is not None:
+        sections.append(match_section(subject, event_at_line(event_file, line), mapping))
+    elif event_json is not None:
+        sections.append(match_section(subject, event_from_json(event_json), mapping))
+    for title, body in sections:
         click.echo(f"{title}:")
-        click.echo("\n".join("  " + line for line in body.splitlines()))
+        click.echo("\n".join("  " + text for text in body.splitlines()))

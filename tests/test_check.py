@@ -145,3 +145,11 @@ def test_output_file_gets_the_report_and_the_terminal_the_verdict(tmp_path: Path
     assert result.exit_code == 1
     assert out.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
     assert "FAILED (" in result.stderr and "<testsuites" not in result.stdout
+
+
+def test_loader_warnings_are_shown_but_do_not_fail(report: CheckReport) -> None:
+    assert [w.code for w in report.load_warnings if w.path.endswith("declared-overlap.yaml")] == ["unknown-key"]
+    result = CliRunner().invoke(main, ["check", str(DATA / "rules"), "--fixtures", str(DATA / "fixtures"),
+                                       "--format", "github"])
+    assert any(line.startswith("::warning file=") and "declared-overlap.yaml,line=2" in line and "titel" in line
+               for line in result.output.splitlines())

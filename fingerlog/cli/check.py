@@ -22,6 +22,7 @@ def render_text(report: CheckReport) -> str:
         where = f" [{case.fixture.label}]" if case.fixture else ""
         kind = case.failure.value if case.failure else ""
         out.append(f"{case.rule_path}:{case.line}:{case.column}: FAIL {kind} {case.rule_id}{where}: {case.message}")
+    out += [str(p) for p in report.load_warnings]
     out += [str(f) for f in report.findings]
     counts = ", ".join(f"{n} {kind}" for kind, n in summary_counts(report.cases).items())
     verdict = "ok" if report.ok else f"FAILED ({counts})"

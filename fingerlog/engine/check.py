@@ -27,9 +27,9 @@ from typing import Any, Iterable, Mapping, Sequence
 from fingerlog.engine.scan import scan_build
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
-from fingerlog.records import Hit, SourceError
+from fingerlog.records import Hit
 from fingerlog.rules.guidelines import DEBUG_ONLY, DUPLICATE_RULE, Finding, Severity, lint_rule, locate
-from fingerlog.rules import Rule, load_rules
+from fingerlog.rules import Problem, Rule, load_rules
 
 
 class FixtureFormatError(FingerlogError):
@@ -111,7 +111,8 @@ class CheckReport:
     fixtures: list[Fixture] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    source_errors: dict[Path, list[SourceError]] = field(default_factory=dict)
+    #: the loader's warnings (unknown keys, ...): shown, never a failure.
+    load_warnings: list[Problem] = field(default_factory=list)
 
     @property
     def failures(self) -> list[Case]:
@@ -137,6 +138,7 @@ class CheckReport:
                 }
                 for c in self.failures
             ],
+            "warnings": [p.to_dict() for p in self.load_warnings],
             "findings": [
                 {
                     "rule_id": f.rule_id, "path": f.path, "line": f.line, "column": f.column,
@@ -283,6 +285,7 @@ def run_check(rules_dir: Path, fixtures_dir: Path, mapping: FieldMappings) -> Ch
         raise FingerlogError(f"{fixtures_dir}: no fixtures directory (name one with --fixtures)")
     ruleset = load_rules(rules_dir)
     report = CheckReport(rules_dir, fixtures_dir)
+    report.load_warnings = list(ruleset.warnings)
     for problem in ruleset.errors:
         report.cases.append(Case(Path(problem.path).stem, problem.path, None, Failure.RULE_INVALID, str(problem),
                                  line=problem.line or 1, column=problem.column or 1))
@@ -345,7 +348,6 @@ def _scan_fixture(fixture: Fixture, rules: Sequence[Rule], mapping: FieldMapping
         report.cases.append(Case(owner or fixture.path.name, path, fixture, Failure.FIXTURE_UNREADABLE, str(exc)))
         return None
     if result.errors:
-        report.source_errors[fixture.path] = list(result.errors)
         detail = "; ".join(f"{e.path}: {e.kind}: {e.message}" for e in result.errors)
         report.cases.append(Case(owner or fixture.path.name, path, fixture, Failure.FIXTURE_UNREADABLE,
                                  f"fixture {fixture.path} has unreadable parts: {detail}"))

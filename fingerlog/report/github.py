@@ -36,4 +36,8 @@ def render_github(report: CheckReport) -> str:
         annotation(f.severity.value, f.path, f.line, f.column, f"{f.guideline.id} {f.guideline.name}", f.message)
         for f in report.findings
     ]
+    lines += [
+        annotation(p.severity.value, p.path, p.line or 1, p.column or 1, f"fingerlog rule {p.code}", p.message)
+        for p in report.load_warnings
+    ]
     return "".join(line + "\n" for line in lines)

@@ -40,7 +40,8 @@ def bench_batch(jobs_count: int) -> None:
         (archive / "size").write_text(str(sum(b.size for b in plan)))
     rules = write_rules(DATA / "rules")
     megabytes = int((archive / "size").read_text()) / 1e6
-    print(f"archive: {jobs_count} jobs, {megabytes:,.1f} MB of logs, {len(list(rules.glob('*.yaml')))} rules")
+    print(f"archive: {jobs_count} jobs, {megabytes:,.1f} MB of logs, {len(list(rules.glob('*.yaml')))} rules; "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other work on the machine skews wall times)")  # fmt: skip
     rates = {}
     for workers in (1, 2):
         store = DATA / f"store-{workers}"

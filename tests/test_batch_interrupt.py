@@ -68,10 +68,14 @@ def test_killed_batch_resumes_to_the_clean_store(tmp_path: Path) -> None:
     assert not list(store.rglob("*.tmp")), "no temporary file survives"
 
 
-def worker_pids(parent: int) -> list[int]:
-    """The pool's worker processes of a batch driver (not multiprocessing's resource tracker)."""
-    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-    return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def worker_pids(driver: int) -> list[int]:
+    """The pool's worker processes: the children of the driver's fork server."""
+    servers = [pid for pid in children(driver) if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return [worker for server in servers for worker in children(server)]
 
 
 @pytest.mark.slow
@@ -87,7 +91,9 @@ def test_a_killed_worker_stops_the_batch_with_one_clear_error_and_a_rerun_comple
     while committed(store) < 5 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert process.poll() is None, "the batch finished before a worker could be killed"
-    os.kill(worker_pids(process.pid)[0], signal.SIGKILL)
+    workers = worker_pids(process.pid)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     assert stderr.strip().splitlines() == [

@@ -165,7 +165,10 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
         for task in tasks:
             yield scan_and_store(task, spec)
         return
-    context = multiprocessing.get_context("spawn")
+    # forkserver: one clean process (no driver threads or DuckDB state) imports
+    # the engine once, and each worker is a cheap fork of it.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec,))
     try:
         pending: set[Future[BuildSummary]] = set()

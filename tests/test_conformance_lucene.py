@@ -264,3 +264,15 @@ def test_sloppy_phrases_with_repeated_terms_are_lucenes(lucene: Any, seed: int) 
     answers = lucene.match(docs, [q.text for q in queries], mapping)
     problems, _ = _disagreements(queries, answers, docs, mapping)
     assert not problems, _report(problems)
+
+
+def test_a_term_of_more_than_1024_tokens_fails_as_in_lucene(lucene: Any) -> None:
+    queries = [
+        CorpusQuery(f"{n}-tokens", "message:" + "-".join(f"w{i}" for i in range(n))) for n in (1024, 1025)
+    ]
+    docs = [{"_id": "w", "fields": {"message": ["w7"]}}]
+    mapping = load_mapping("analyzed")
+    answers = lucene.match(docs, [q.text for q in queries], mapping)
+    assert answers[0] == {"w"} and not isinstance(answers[1], set)
+    problems, _ = _disagreements(queries, answers, docs, mapping)
+    assert not problems, _report(problems)

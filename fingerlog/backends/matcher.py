@@ -31,6 +31,7 @@ from typing import Callable, Mapping, Sequence
 from fingerlog.backends import automata
 from fingerlog.backends.analysis import analyze
 from fingerlog.backends.clauses import replay_add_clause
+from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldKind, FieldMappings
 from fingerlog.query.nodes import (
     Bool,
@@ -47,8 +48,13 @@ from fingerlog.query.nodes import (
     Wildcard,
     WildcardToken,
 )
+from fingerlog.query.parser import MAX_CLAUSE_COUNT
 from fingerlog.query.visitor import Visitor
 from fingerlog.records import Fields
+
+class TooManyClauses(FingerlogError):
+    """A term analyzing to more tokens than a BooleanQuery may hold: ES refused the query."""
+
 
 #: Elasticsearch 1.x's catch-all field.
 ALL_FIELD = "_all"
@@ -467,6 +473,11 @@ class QueryCompiler(Visitor[_Compiled]):
             return _Dropped(f"{name}:{text}", "analyzes to no token: left out")
         if len(tokens) == 1:
             return _TermQuery(name, tokens[0][0])
+        if len(tokens) > MAX_CLAUSE_COUNT:
+            raise TooManyClauses(
+                f"{name}:{text[:40]}...: analyzes to {len(tokens)} tokens, more than the {MAX_CLAUSE_COUNT} "
+                "clauses a boolean may have (Elasticsearch failed such a query)"
+            )
         terms = [_BoolClause(Occur.SHOULD, False, _TermQuery(name, token)) for token, _ in tokens]
         return _BooleanQuery(terms, f"{name}:{text} (any of its tokens)")
 

@@ -155,3 +155,69 @@ def test_every_corpus_query_means_what_lucene_builds(lucene: Any, corpus: Path) 
     expected = lucene.parse(queries, load_mapping("analyzed"), analysis="whitespace")
     mismatched = [(p.stem, _ours(q), e) for p, q, e in zip(paths, queries, expected) if _ours(q) != e]
     assert mismatched == []
+
+
+_ATOMS = [
+    "a", "b", "Foo", "x1", "AND", "OR", "NOT", "&&", "||", "!", "+", "-", "(", ")", ":", "^2", "^0.5", "~", "~2",
+    "~0.5", "~1", "~x", '"', '"a b"', '"q"', "[", "]", "{", "}", " TO ", "*", "?", "\\ ", "\\u0041", "/", "/re/",
+    "f:", "g:", " ", " ", "\t", ".", "1", "TO", "a-b", ">", "<=", "_exists_:", "é", "\u3000", '\\"', "~1.5",
+]
+
+
+def _random_queries(seed: int, count: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    queries: set[str] = set()
+    while len(queries) < count:
+        query = "".join(rng.choice(_ATOMS) for _ in range(rng.randint(1, 8)))
+        if query.strip():
+            queries.add(query)
+    return sorted(queries)
+
+
+def _accepted(query: str) -> bool:
+    """Whether Lucene (via Elasticsearch) accepts it: our parser, plus the RegExp check
+    Lucene makes when it builds each RegexpQuery."""
+    from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
+    from fingerlog.query import QueryParseError
+
+    try:
+        tree = parse_query(query)
+    except QueryParseError:
+        return False
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Bool):
+            stack.extend(c.query for c in node.clauses)
+        elif isinstance(node, Regexp):
+            try:
+                lucene_regexp(node.pattern)
+            except RegexpSyntaxError:
+                return False
+    return True
+
+
+def test_random_query_strings_are_accepted_and_read_as_lucene_does(lucene: Any) -> None:
+    from lucene_ref import LuceneError
+
+    queries = _random_queries(seed=2026, count=600)
+    expected = lucene.parse(queries, load_mapping("analyzed"), analysis="whitespace")
+    disagreements = []
+    for query, answer in zip(queries, expected):
+        rejected = isinstance(answer, LuceneError)
+        if _accepted(query) == rejected:
+            disagreements.append((query, answer))
+        elif not rejected and "\\" not in answer and _ours(query) != answer:
+            # (a WildcardQuery keeps its escapes as written, which the tree does not record)
+            disagreements.append((query, answer))
+    assert disagreements == []
+
+
+@pytest.mark.parametrize("query", ["//", "f://", "/a)/", "/[a/", "/a{2,1}/"])
+def test_regexp_pattern_acceptance_matches_lucene(lucene: Any, query: str) -> None:
+    from lucene_ref import LuceneError
+
+    (answer,) = lucene.parse([query], load_mapping("analyzed"), analysis="whitespace")
+    assert _accepted(query) == (not isinstance(answer, LuceneError))

@@ -119,6 +119,8 @@ class _Parser:
         self.pos = 0
 
     def parse(self) -> _Regex:
+        if not self.s:  # RegExp("") is the empty string (Lucene special-cases it: //)
+            return _Literal("")
         node = self.union()
         if self.pos < len(self.s):
             raise RegexpSyntaxError("end-of-string expected", self.pos)

@@ -196,6 +196,23 @@ def test_a_single_compressed_file_loses_its_suffix(suffix: str, compress, tmp_pa
     ]
 
 
+@pytest.mark.parametrize(
+    "location, filename, build_name",
+    [
+        (ZUUL_V3 / "controller/logs/screen-n-cpu.txt", "controller/logs/screen-n-cpu.txt", "tempest-full-py3"),
+        (ZUUL_V2 / "console.html", "console.html", "check-tempest-devstack-vm-neutron"),
+    ],
+)
+def test_a_single_file_inside_a_job_knows_its_job(location: Path, filename: str, build_name: str) -> None:
+    events = _events(location)
+    assert {(e.first("filename"), e.first("build_name")) for e in events} == {(filename, build_name)}
+
+
+def test_files_can_be_listed_again() -> None:
+    job = open_job(ZUUL_V3)
+    assert [f.path for f in job.files()] == [f.path for f in job.files()] != []
+
+
 def test_a_tar_member_streams_once(tmp_path: Path) -> None:
     job = open_job(_archive("tar.gz", ZUUL_V3, tmp_path))
     logfile = next(job.files())

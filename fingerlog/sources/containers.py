@@ -164,9 +164,10 @@ def _zip_mtime(info: zipfile.ZipInfo) -> float | None:
         return None
 
 
-def single_entry(path: Path) -> Entry:
+def single_entry(path: Path, name: str) -> Entry:
+    """One file given on its own; ``name`` is its path inside its job."""
     info = path.stat()
-    return Entry(path.name, info.st_size, info.st_mtime, lambda: open(path, "rb"), True, False)
+    return Entry(name, info.st_size, info.st_mtime, lambda: open(path, "rb"), True, False)
 
 
 def _inside(name: str, root: str) -> str:

@@ -13,8 +13,9 @@ import io
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Iterator, Mapping
+from typing import BinaryIO, Callable, Iterator, Mapping
 
 from fingerlog.errors import FingerlogError
 from fingerlog.records import Build, Event, SourceError
@@ -32,6 +33,8 @@ BINARY_PROBE = 8192
 SNIFF_BYTES = 64 << 10
 #: extra lines dropped for files with a tag, before lines are grouped (logstash's first filters).
 TAG_DROPS: Mapping[str, bytes] = {"screen": rb"^\+ "}
+#: how far up from a single file to look for its job's ``zuul-info/`` (controller/logs/x.txt: 3).
+JOB_ROOT_DEPTH = 4
 #: JSON-lines locations: documents already indexed, one per line.
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
@@ -103,18 +106,16 @@ class Job:
     location: str
     build: Build
     errors: list[SourceError]
-    _entries: Iterator[Entry] | None = field(repr=False, default=None)
+    #: lists the stored files afresh on each call (so ``files()`` can be iterated again).
+    _entries: Callable[[], Iterator[Entry]] = field(repr=False)
     _jsonl: bool = field(repr=False, default=False)
-    _single: Entry | None = field(repr=False, default=None)
 
     def files(self) -> Iterator[LogFile]:
         """The job's log files in a stable order; binary and unreadable ones are recorded and skipped."""
-        if self._jsonl and self._single is not None:
-            yield from self._jsonl_file(self._single)
-            return
-        entries = iter((self._single,)) if self._single is not None else (self._entries or iter(()))
-        for entry in entries:
-            if (logfile := self._logfile(entry)) is not None:
+        for entry in self._entries():
+            if self._jsonl:
+                yield from self._jsonl_file(entry)
+            elif (logfile := self._logfile(entry)) is not None:
                 yield logfile
 
     def events(self) -> Iterator[Event]:
@@ -126,6 +127,7 @@ class Job:
         path = strip_compression(entry.name)
         if is_skipped(path):
             return None
+        known_errors = len(self.errors)
         try:
             stream = _open_entry(entry, path, self.errors)
             head = stream.peek(BLOCK)[:SNIFF_BYTES]
@@ -143,6 +145,11 @@ class Job:
         if "log_url" in self.build.fields:
             fields["log_url"] = (self.build.fields["log_url"] + path,)
         bound = fmt.with_context(extra_drops=drops, year=_year(entry.mtime))
+        # Hold no file open between listing and reading (jobs have thousands of files),
+        # unless reading it again would record its error again.
+        if entry.reopenable and len(self.errors) == known_errors:
+            stream.close()
+            return LogFile(path, fields, bound, entry.size, self.errors, entry)
         return LogFile(path, fields, bound, entry.size, self.errors, entry, stream)
 
     def _jsonl_file(self, entry: Entry) -> Iterator[LogFile]:
@@ -184,7 +191,8 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     if path.is_dir():
         for name in METADATA_FILES:
             _read_metadata(path / name, name, metadata, errors)
-        return Job(where, _build(where, metadata, overrides), errors, containers.directory_entries(path, errors))
+        listing = partial(containers.directory_entries, path, errors)
+        return Job(where, _build(where, metadata, overrides), errors, listing)
     if not path.exists():
         raise JobError(f"{path}: no such file or directory")
     if not path.is_file():
@@ -192,9 +200,22 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     lowered = path.name.lower()
     if containers.is_archive(lowered):
         return _open_archive(path, metadata, overrides, errors)
-    entry = containers.single_entry(path)
+    root = _job_root(path)
+    if root is not None:
+        for name in METADATA_FILES:
+            _read_metadata(root / name, name, metadata, errors)
+    entry = containers.single_entry(path, path.relative_to(root).as_posix() if root else path.name)
     jsonl = strip_compression(lowered).endswith(JSONL_SUFFIXES)
-    return Job(where, _build(where, metadata, overrides), errors, None, jsonl, entry)
+    build = _build(str(root or path.parent), metadata, overrides)
+    return Job(where, build, errors, lambda: iter((entry,)), jsonl)
+
+
+def _job_root(path: Path) -> Path | None:
+    """The job directory a single file lies in: the nearest ancestor holding ``zuul-info/``."""
+    for ancestor in list(path.parents)[:JOB_ROOT_DEPTH]:
+        if (ancestor / "zuul-info").is_dir():
+            return ancestor
+    return None
 
 
 def _read_metadata(path: Path, name: str, metadata: BuildMetadata, errors: list[SourceError]) -> None:
@@ -217,7 +238,7 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
         except (zipfile.BadZipFile, OSError) as exc:
             raise JobError(f"{path}: not a readable zip archive: {exc}") from None
         build = _build(where + "/" + root, metadata, overrides)
-        return Job(where, build, errors, containers.zip_entries(path, root))
+        return Job(where, build, errors, partial(containers.zip_entries, path, root))
     names, found = containers.tar_survey(path, METADATA_FILES)
     if not names and not found:
         _probe_tar(path)
@@ -226,7 +247,7 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
         if (root + name) in found:
             metadata.read(name, found[root + name], name, errors)
     build = _build(where + "/" + root, metadata, overrides)
-    return Job(where, build, errors, containers.tar_entries(path, root, errors))
+    return Job(where, build, errors, partial(containers.tar_entries, path, root, errors))
 
 
 def _read_zip_metadata(

@@ -71,3 +71,8 @@ def test_document_is_valid_against_the_junit_schema(report: CheckReport) -> None
 def test_failure_text_starts_at_the_rule_file(xml: JUnitXml) -> None:
     found = next(c for s in xml if s.name == "unknown-field" for c in s if c.name == "rule")
     assert found.result[0].text.startswith(str(DATA / "rules" / "unknown-field.yaml") + ":1:8: ")
+
+
+def test_warnings_go_to_the_rules_suite_output(xml: JUnitXml) -> None:
+    suite = next(s for s in xml if s.name == "declared-overlap")
+    assert "unknown key 'titel'" in suite._elem.findtext("system-out")  # junitparser has no suite-level accessor

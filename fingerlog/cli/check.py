@@ -16,9 +16,9 @@ FORMATS = ("text", "junit", "json", "github")
 
 
 def render_text(report: CheckReport) -> str:
-    """Failures first (one line each, file:line), then warnings, then a one-line summary."""
+    """Failures first (one line each, file:line, grouped by rule file), then warnings, then a summary."""
     out = []
-    for case in report.failures:
+    for case in sorted(report.failures, key=lambda c: (c.rule_path, c.line, c.name)):
         where = f" [{case.fixture.label}]" if case.fixture else ""
         kind = case.failure.value if case.failure else ""
         out.append(f"{case.rule_path}:{case.line}:{case.column}: FAIL {kind} {case.rule_id}{where}: {case.message}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from pathlib import Path
 
 from fingerlog.engine.check import Case, CheckReport
 from fingerlog.rules.guidelines import Severity
@@ -39,6 +40,8 @@ def render_junit(report: CheckReport) -> str:
     for finding in report.findings:
         if finding.severity is Severity.WARNING:
             warnings[finding.rule_id].append(str(finding))
+    for problem in report.load_warnings:
+        warnings[Path(problem.path).stem].append(str(problem))
     root = ET.Element("testsuites", {
         "name": "fingerlog check",
         "tests": str(len(report.cases)),

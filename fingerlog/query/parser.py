@@ -86,6 +86,7 @@ class _Parser:
         self.default_field = default_field
         self._tokens: Iterator[Token] = tokenize(text)
         self._ahead: list[Token] = []
+        self._last_end = 0  # end of the last token consumed: where a node's span ends
         self.levels: list[Level] = []
 
     # -- token plumbing ---------------------------------------------------
@@ -343,8 +344,6 @@ class _Parser:
             return discard_escapes(tok.image if image is None else image)
         except ValueError as exc:
             raise self.error(str(exc), tok.span) from None
-
-    _last_end: int = 0
 
 
 def discard_escapes(text: str) -> str:

@@ -23,15 +23,26 @@ import yaml
 from elasticsearch.dsl import Q
 
 from fingerlog.backends.dsl import to_dsl
-from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
+from fingerlog.backends.es_target import DYNAMIC_KEYWORD_SUBFIELD, LEGACY_ALL_FIELD, EsVersion, IndexLayout, Target
 from fingerlog.backends.lucene import to_lucene
-from fingerlog.mapping import available_mappings, load_mapping
+from fingerlog.mapping import FieldKind, FieldMapping, FieldMappings, available_mappings, load_mapping
 from fingerlog.query.nodes import Bool, Exists, Node, Occur, Phrase, Prefix, Range, Term, Wildcard, WildcardToken
 from fingerlog.query import parse_query
 from fingerlog.records import Event
 from fingerlog.sources import load_sample_events
 
 REFEREE_TARGET = Target(all_field=LEGACY_ALL_FIELD)
+
+#: Elasticsearch's default dynamic mapping, as a profile the referee can index with:
+#: every string text plus a `.keyword` copy, position gap 100, no `_all`.
+DYNAMIC = FieldMappings(
+    name="es-dynamic",
+    description="Elasticsearch 7/8 default dynamic mapping",
+    fields={},
+    default=FieldMapping(FieldKind.TEXT, keyword_subfield=DYNAMIC_KEYWORD_SUBFIELD),
+    position_increment_gap=100,
+    all_field=False,
+)
 
 
 def _queries(corpus: Path) -> list[tuple[str, str]]:
@@ -172,3 +183,24 @@ def test_dsl_returns_the_original_documents(
     assert not problems, "\n".join(problems[:20])
     matched = sum(1 for e in expected if e)
     print(f"\n{profile}: {len(queries)} queries x {len(docs)} documents; {matched} queries match some document")
+
+
+@pytest.mark.lucene
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", available_mappings())
+def test_dsl_for_a_dynamic_mapping_index_returns_the_original_documents(
+    lucene: Any, queries: list, docs: list, original_answers: dict, profile: str
+) -> None:
+    """``--index-layout dynamic``: the same documents indexed with ES's default dynamic
+    mapping instead of the profile; queries with a finding are reported, not compared."""
+    mapping = load_mapping(profile)
+    target = Target.for_layout(EsVersion.ES8, IndexLayout.DYNAMIC)
+    translations = [to_dsl(parse_query(text), mapping, target) for _, text in queries]
+    exact = [i for i, t in enumerate(translations) if not t.findings]
+    got = lucene.match_dsl(docs, [translations[i].value for i in exact], DYNAMIC)
+    expected = [original_answers[profile][i] for i in exact]
+    names = [queries[i][0] for i in exact]
+    problems = _disagreements(names, expected, got, [translations[i].value for i in exact])
+    assert not problems, "\n".join(problems[:20])
+    print(f"\n{profile} on a dynamic-mapping index: {len(exact)} exact, {len(queries) - len(exact)} reported")

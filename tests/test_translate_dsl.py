@@ -6,7 +6,7 @@ import pytest
 from elasticsearch.dsl import Q
 
 from fingerlog.backends.dsl import MATCH_NONE, DslCompiler, fuzzy_edits, modern_regexp, to_dsl
-from fingerlog.backends.es_target import ALL_FIELD, Target
+from fingerlog.backends.es_target import ALL_FIELD, EsVersion, IndexLayout, Target
 from fingerlog.mapping import load_mapping
 from fingerlog.query.nodes import (
     NODE_TYPES,
@@ -217,3 +217,34 @@ def test_catch_all_field_name_is_the_targets() -> None:
 def test_output_is_accepted_by_the_official_client(node: object) -> None:
     query = to_dsl(node, KEYWORD).value  # type: ignore[arg-type]
     assert Q(query).to_dict() == query
+
+
+DYNAMIC = Target.for_layout(EsVersion.ES8, IndexLayout.DYNAMIC)
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        # whole-value queries go to the `.keyword` copy ES's dynamic mapping adds
+        (Term("build_name", "gate-Nova"), {"term": {"build_name.keyword": "gate-Nova"}}),
+        (Wildcard("filename", ("logs", ANY, ".txt")), {"wildcard": {"filename.keyword": "logs*.txt"}}),
+        (Range("build_change", "1", None, True, False), {"range": {"build_change.keyword": {"gte": "1"}}}),
+        # analyzed fields and presence stay on the field itself
+        (Phrase("message", "No valid host"), {"match_phrase": {"message": "No valid host"}}),
+        (Prefix("message", "Valid"), {"prefix": {"message": "valid"}}),
+        (Exists("build_name"), {"exists": {"field": "build_name"}}),
+    ],
+)
+def test_dynamic_layout_queries_keyword_subfields(node: object, expected: dict) -> None:
+    translation = to_dsl(node, KEYWORD, DYNAMIC)  # type: ignore[arg-type]
+    assert (translation.value, translation.findings) == (expected, ())
+
+
+def test_dynamic_layout_has_no_catch_all_field() -> None:
+    term = to_dsl(Term("_all", "ERROR", span=Span(0, 5)), KEYWORD, DYNAMIC)
+    assert term.value == {"multi_match": {"query": "ERROR", "fields": ["*"], "type": "best_fields", "lenient": True}}
+    assert [f.span for f in term.findings] == [Span(0, 5)]
+    prefix = to_dsl(Prefix("_all", "err", span=Span(0, 4)), KEYWORD, DYNAMIC)
+    assert prefix.value == MATCH_NONE and len(prefix.findings) == 1
+    # a profile without _all matched nothing there anyway: exact, no finding
+    assert to_dsl(Term("_all", "ERROR"), OPENSTACK, DYNAMIC) == to_dsl(Term("_all", "ERROR"), OPENSTACK)

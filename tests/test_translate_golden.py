@@ -187,3 +187,13 @@ def test_bad_usage_exits_2(args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["translate", str(GOLDEN / "rules" / "phrase.yaml"), *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_dynamic_index_layout_queries_keyword_subfields() -> None:
+    args = ["translate", str(GOLDEN / "rules" / "keyword_term.yaml"), "--to", "dsl", "--mapping", "keyword",
+            "--index-layout", "dynamic"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["dsl"] == {
+        "bool": {"must": [{"term": {"build_name.keyword": "gate-nova-python27"}}, {"term": {"tags.keyword": "console"}}]}
+    }

@@ -11,7 +11,10 @@ from fingerlog.backends.dsl import Finding
 from fingerlog.backends.es_target import ALL_FIELD, Target
 from fingerlog.backends.kibana import discover_url, for_modern_query_string, rison_string
 from fingerlog.backends.lucene import to_lucene
+from fingerlog.mapping import load_mapping
 from fingerlog.query import parse_query
+
+KEYWORD = load_mapping("keyword")
 
 
 @pytest.mark.parametrize(
@@ -39,7 +42,7 @@ def test_rison_strings_escape_quote_and_bang(text: str, rison: str) -> None:
 )
 def test_tree_is_rewritten_for_modern_query_string(query: str, modern: str) -> None:
     findings: list[Finding] = []
-    rewritten = for_modern_query_string(parse_query(query), Target(), findings)
+    rewritten = for_modern_query_string(parse_query(query), KEYWORD, Target(), findings)
     assert to_lucene(rewritten) == modern
     assert parse_query(modern) == rewritten  # the printed text means the rewritten tree
     assert findings == []
@@ -47,12 +50,13 @@ def test_tree_is_rewritten_for_modern_query_string(query: str, modern: str) -> N
 
 def test_fuzzy_is_reported() -> None:
     findings: list[Finding] = []
-    for_modern_query_string(parse_query("message:Conection~1"), Target(), findings)
+    for_modern_query_string(parse_query("message:Conection~1"), KEYWORD, Target(), findings)
     assert len(findings) == 1 and "transpositions" in findings[0].message
 
 
 def test_url_carries_the_query_and_time_window() -> None:
-    translation = discover_url(parse_query("message:\"it's down!\" AND build_name:Gate*"), base_url="https://k.example/")
+    translation = discover_url(parse_query("message:\"it's down!\" AND build_name:Gate*"), KEYWORD,
+                               base_url="https://k.example/")
     url = translation.value
     assert url.startswith("https://k.example/app/discover#/?_g=(time:(from:now-30d,to:now))&_a=")
     state = unquote(url.split("&_a=", 1)[1])

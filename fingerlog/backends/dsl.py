@@ -157,6 +157,17 @@ def _leaf(kind: str, field: str, value_key: str, value: Any, boost: float | None
     return {kind: {field: {value_key: value, **params}}}
 
 
+def is_analyzed(mapping: FieldMappings, field: str) -> bool:
+    """ES 1.x's ``_all`` is always analyzed, a keyword subfield (``message.raw``)
+    never is; other fields follow the profile."""
+    if field == LEGACY_ALL_FIELD:
+        return True
+    base, dot, sub = field.rpartition(".")
+    if dot and field not in mapping.fields and mapping.field(base).keyword_subfield == sub:
+        return False
+    return mapping.field(field).kind is FieldKind.TEXT
+
+
 class DslCompiler(Visitor[Optional[Dsl]]):
     """Visitor from tree nodes to DSL; ``None`` means Lucene's parser dropped the clause."""
 
@@ -176,25 +187,36 @@ class DslCompiler(Visitor[Optional[Dsl]]):
                 Finding(node.span, f"field pattern {node.field!r}: ES 1.x expanded it over the index's "
                         "fields; the DSL names one field")
             )
-        return self.target.field_name(node.field)
+        whole_value = not isinstance(node, Exists) and not self._analyzed(node.field)
+        return self.target.field_name(node.field, whole_value=whole_value)
 
     def _analyzed(self, field: str) -> bool:
-        """ES 1.x's ``_all`` is always analyzed, a keyword subfield (``message.raw``)
-        never is; other fields follow the profile."""
-        if field == LEGACY_ALL_FIELD:
-            return True
-        base, dot, sub = field.rpartition(".")
-        if dot and field not in self.mapping.fields and self.mapping.field(base).keyword_subfield == sub:
-            return False
-        return self.mapping.field(field).kind is FieldKind.TEXT
+        return is_analyzed(self.mapping, field)
 
     def visit(self, node: Node) -> Dsl | None:
-        """Without an ``_all`` field (``all_field: false``) a clause on it has no terms to
-        match, but still disappears first when its text analyzes to no token."""
-        if isinstance(node, (Bool, MatchAll)) or node.field != LEGACY_ALL_FIELD or self.mapping.all_field:
+        """Clauses on ``_all`` where the target has no field for it.
+
+        Without an ``_all`` in the profile (``all_field: false``) such a clause
+        had no terms to match; it still disappears first when its text has no
+        token.  With one in the profile but none in the target (dynamic
+        layout), terms and phrases search every field, which is close but not
+        ES 1.x's single concatenated field, and other clauses cannot be said.
+        """
+        if isinstance(node, (Bool, MatchAll)) or node.field != LEGACY_ALL_FIELD:
+            return super().visit(node)
+        if self.mapping.all_field and self.target.all_field is not None:
             return super().visit(node)
         if isinstance(node, (Term, Phrase)) and not self._tokens(node.text):
             return None
+        if not self.mapping.all_field:
+            return MATCH_NONE
+        if isinstance(node, (Term, Phrase)):
+            self.findings.append(Finding(node.span, "no _all field in the target index: searching every "
+                                         "field instead (a phrase cannot span two fields any more)"))
+            kind = "phrase" if isinstance(node, Phrase) else "best_fields"
+            return {"multi_match": {"query": node.text, "fields": ["*"], "type": kind, "lenient": True}}
+        self.findings.append(Finding(node.span, f"no _all field in the target index: this {type(node).__name__} "
+                                     "on the default field cannot be expressed; it matches nothing here"))
         return MATCH_NONE
 
     def _tokens(self, text: str) -> list[tuple[str, int]]:

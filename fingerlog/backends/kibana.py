@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import quote
 
-from fingerlog.backends.dsl import Finding, Translation, java_lower, modern_regexp
-from fingerlog.backends.es_target import Target
+from fingerlog.backends.dsl import Finding, Translation, is_analyzed, java_lower, modern_regexp
+from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
 from fingerlog.backends.lucene import to_lucene
+from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import (
     Bool,
     Clause,
+    Exists,
     Fuzzy,
     MatchAll,
     Node,
@@ -33,16 +35,22 @@ DEFAULT_KIBANA_URL = "http://localhost:5601"
 DEFAULT_TIME_FROM = "now-30d"
 
 
-def _rename(node: Node, target: Target) -> Node:
+def _rename(node: Node, mapping: FieldMappings, target: Target, findings: list[Finding]) -> Node:
     if isinstance(node, (Bool, MatchAll)):
         return node
-    return dataclasses.replace(node, field=target.field_name(node.field))  # type: ignore[type-var]
+    if node.field == LEGACY_ALL_FIELD and target.all_field is None and mapping.all_field:
+        findings.append(Finding(node.span, "no _all field in the target index: a bare term searches "
+                                "every field (index.query.default_field), not one concatenated field"))
+    whole_value = not isinstance(node, Exists) and not is_analyzed(mapping, node.field)
+    return dataclasses.replace(node, field=target.field_name(node.field, whole_value=whole_value))  # type: ignore[type-var]
 
 
-def for_modern_query_string(node: Node, target: Target, findings: list[Finding]) -> Node:
+def for_modern_query_string(node: Node, mapping: FieldMappings, target: Target, findings: list[Finding]) -> Node:
     """``node`` rewritten so today's ``query_string`` gives ES 1.x's answers."""
     if isinstance(node, Bool):
-        clauses = tuple(Clause(c.occur, for_modern_query_string(c.query, target, findings)) for c in node.clauses)
+        clauses = tuple(
+            Clause(c.occur, for_modern_query_string(c.query, mapping, target, findings)) for c in node.clauses
+        )
         return dataclasses.replace(node, clauses=clauses)
     if isinstance(node, Wildcard):
         parts = tuple(p if isinstance(p, WildcardToken) else java_lower(p) for p in node.parts)
@@ -64,7 +72,7 @@ def for_modern_query_string(node: Node, target: Target, findings: list[Finding])
             )
         )
         node = dataclasses.replace(node, text=java_lower(node.text))
-    return _rename(node, target)
+    return _rename(node, mapping, target, findings)
 
 
 def rison_string(text: str) -> str:
@@ -74,6 +82,7 @@ def rison_string(text: str) -> str:
 
 def discover_url(
     node: Node,
+    mapping: FieldMappings,
     target: Target | None = None,
     *,
     base_url: str = DEFAULT_KIBANA_URL,
@@ -81,7 +90,7 @@ def discover_url(
 ) -> Translation:
     """A Discover URL (Kibana 7/8, OpenSearch Dashboards) running ``node`` as Lucene syntax."""
     findings: list[Finding] = []
-    lucene = to_lucene(for_modern_query_string(node, target or Target(), findings))
+    lucene = to_lucene(for_modern_query_string(node, mapping, target or Target(), findings))
     state_g = f"(time:(from:{time_from},to:now))"
     state_a = f"(query:(language:lucene,query:{rison_string(lucene)}))"
     safe = "(),:!'*-_.~"

@@ -37,4 +37,4 @@ def translate(
         return Translation(to_lucene(node))
     if to is TranslationTarget.DSL:
         return to_dsl(node, mapping, target)
-    return discover_url(node, target, base_url=kibana_url)
+    return discover_url(node, mapping, target, base_url=kibana_url)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from fingerlog.backends.dsl import Finding
-from fingerlog.backends.es_target import EsVersion, Target, parse_version
+from fingerlog.backends.es_target import EsVersion, IndexLayout, Target, parse_version
 from fingerlog.backends.kibana import DEFAULT_KIBANA_URL
 from fingerlog.backends.translate import TranslationTarget, translate
 from fingerlog.errors import UsageError
@@ -38,10 +38,14 @@ def finding_problem(rule: Rule, finding: Finding, severity: Severity) -> Problem
               help="Field mapping profile (text vs keyword fields); the same one the matcher uses.")
 @click.option("--es-version", default=EsVersion.ES8.value, show_default=True,
               type=click.Choice([v.value for v in EsVersion]), help="Cluster family the translation is for.")
+@click.option("--index-layout", default=IndexLayout.TEMPLATE.value, show_default=True,
+              type=click.Choice([layout.value for layout in IndexLayout]),
+              help="template: an index made with `fingerlog es-template`; dynamic: ES's default dynamic "
+                   "mapping (text + .keyword, no catch-all field).")
 @click.option("--strict", is_flag=True, help="A construct the target cannot express exactly is an error.")
 @click.option("--kibana-url", default=DEFAULT_KIBANA_URL, show_default=True, help="Base URL for --to kibana-url.")
-def command(paths: tuple[Path, ...], to: str, mapping_name: str | None, es_version: str, strict: bool,
-            kibana_url: str) -> None:
+def command(paths: tuple[Path, ...], to: str, mapping_name: str | None, es_version: str, index_layout: str,
+            strict: bool, kibana_url: str) -> None:
     """Translate the fingerprints in PATHS (rule files or directories of them)
     and print a JSON list with one {"rule_id": ..., "<target>": ...} per rule.
 
@@ -49,7 +53,9 @@ def command(paths: tuple[Path, ...], to: str, mapping_name: str | None, es_versi
     `dsl` is native bool/match_phrase/match/term/terms/wildcard/regexp/prefix/
     range/exists queries (never query_string), choosing text or keyword
     queries from the mapping profile, for an index laid out by
-    `fingerlog es-template` with the same profile.  What a target cannot say
+    `fingerlog es-template` with the same profile (or, with --index-layout
+    dynamic, by Elasticsearch's default dynamic mapping: keyword queries go to
+    `<field>.keyword`).  What a target cannot say
     exactly is reported on stderr as `file:line:column: warning: ...`
     (`error` with --strict).  Exit status 1 when a rule cannot be loaded or
     (with --strict) translated exactly; the others are still printed.
@@ -57,9 +63,9 @@ def command(paths: tuple[Path, ...], to: str, mapping_name: str | None, es_versi
     \b
     Example:
       fingerlog translate rules/ --to dsl --mapping keyword --es-version 8
-      fingerlog translate rules/no-valid-host.yaml --to kibana-url
+      fingerlog translate rules/no-valid-host.yaml --to kibana-url --index-layout dynamic
     """
-    target = Target(version=parse_version(es_version))
+    target = Target.for_layout(parse_version(es_version), IndexLayout(index_layout))
     try:
         mapping = load_mapping(mapping_name)
     except MappingError as exc:

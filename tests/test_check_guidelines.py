@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from fingerlog.mapping import load_mapping
-from fingerlog.query.nodes import Node
 from fingerlog.query.parser import parse_query
+from fingerlog.rules import load_rule
 from fingerlog.rules.guidelines import GUIDELINES, KNOWN_FIELDS, Severity, lint_rule, restricts_file
-
-
-@dataclass
-class _Rule:
-    id: str
-    path: Path
-    query: Node
-    query_text: str
 
 
 def _lint(tmp_path: Path, query: str) -> list[tuple[str, int, int, str]]:
     path = tmp_path / "r.yaml"
-    path.write_text(f"query: {query}\n", encoding="utf-8")
-    findings = lint_rule(_Rule("r", path, parse_query(query), query), load_mapping())
+    path.write_text(f"query: >-\n  {query}\n", encoding="utf-8")
+    findings = lint_rule(load_rule(path), load_mapping())
     return [(f.guideline.id, f.line, f.column, f.message) for f in findings]
 
 
@@ -58,9 +49,10 @@ def test_a_well_written_rule_has_no_findings(tmp_path: Path) -> None:
 
 
 def test_findings_point_at_the_clause_in_the_file(tmp_path: Path) -> None:
+    """Line 2, after the two-space indentation of the folded block: where `mesage` is written."""
     findings = _lint(tmp_path, 'message:"x y" AND mesage:"z"')
     unknown = next(f for f in findings if f[0] == "FL105")
-    assert unknown[1:3] == (1, len('query: message:"x y" AND ') + 1)
+    assert unknown[1:3] == (2, len('  message:"x y" AND ') + 1)
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from fingerlog.engine.scan import scan_build
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
 from fingerlog.records import Hit
-from fingerlog.rules.guidelines import DEBUG_ONLY, DUPLICATE_RULE, Finding, Severity, lint_rule, locate
+from fingerlog.rules.guidelines import DEBUG_ONLY, DUPLICATE_RULE, Finding, Severity, lint_rule, position
 from fingerlog.rules import Problem, Rule, load_rules
 
 
@@ -261,7 +261,7 @@ def _duplicates(rules: Sequence[Rule], matched: Mapping[str, frozenset[tuple[str
     findings = []
     for group in groups.values():
         for rule in group[1:]:
-            line, column = locate(Path(rule.path), rule.query_text, None)
+            line, column = position(rule, None)
             findings.append(Finding(DUPLICATE_RULE, rule.id, str(rule.path), line, column,
                                     f"matches exactly the same fixture events as {group[0].id}"))
     return findings
@@ -271,7 +271,7 @@ def _debug_only(rule: Rule, positive_hits: Sequence[Hit]) -> Finding | None:
     """FL107 from evidence: every event the rule hits in its positives is a DEBUG line."""
     levels = {(h.event.first("loglevel") or "").upper() for h in positive_hits}
     if positive_hits and levels == {"DEBUG"}:
-        line, column = locate(Path(rule.path), rule.query_text, None)
+        line, column = position(rule, None)
         return Finding(DEBUG_ONLY, rule.id, str(rule.path), line, column,
                        "every event it matches in its positive fixtures is a DEBUG line")
     return None

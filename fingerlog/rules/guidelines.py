@@ -17,14 +17,15 @@ from __future__ import annotations
 import difflib
 import enum
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator
 
 from fingerlog.backends.literals import required_literals
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, Exists, MatchAll, Node, Occur, Phrase, Prefix, Regexp, Span, Term, Wildcard
 from fingerlog.query.nodes import WildcardToken
 from fingerlog.query.mixed import mixed_operator_levels
+from fingerlog.rules.loader import RuleError, query_location
+from fingerlog.rules.model import Rule
 
 
 class Severity(enum.Enum):
@@ -120,15 +121,6 @@ KNOWN_FIELDS: frozenset[str] = frozenset({
 FILE_FIELDS = frozenset({"tags", "filename", "@tags", "@fields.filename"})
 
 
-class LintedRule(Protocol):
-    """What the lints need of a rule: its id, file, query text and parsed query."""
-
-    id: str
-    path: Path
-    query: Node
-    query_text: str
-
-
 @dataclass(frozen=True)
 class Finding:
     """A guideline broken by a rule, at a place in the rule file when one is known."""
@@ -149,26 +141,15 @@ class Finding:
                f"[{self.guideline.name}] {self.message}"
 
 
-def locate(path: Path, query_text: str, span: Span | None) -> tuple[int, int]:
-    """1-based line and column in the rule file of ``span`` of its query (the query key when unknown).
-
-    The query is usually a folded YAML block, so offsets in the parsed text do
-    not map to the file by arithmetic; the spanned text is looked up on the
-    lines of the query block instead.
-    """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 1, 1
-    start = next((i for i, line in enumerate(lines) if line.startswith("query:")), 0)
-    if span is None:
-        return start + 1, 1
-    needle = query_text[span.start:span.end].split("\n", 1)[0]
-    for i in range(start, len(lines)):
-        column = lines[i].find(needle) if needle else -1
-        if column >= 0 and (i > start or column >= len("query:")):
-            return i + 1, column + 1
-    return start + 1, 1
+def position(rule: Rule, span: Span | None) -> tuple[int, int]:
+    """1-based line and column in the rule file of ``span`` of its query (the query key if None)."""
+    if span is not None:
+        try:
+            location = query_location(rule, span)
+            return location.line, location.column
+        except (OSError, RuleError):
+            pass  # the file changed since it was loaded: fall back to the key
+    return rule.key_position("query") or (1, 1)
 
 
 def _walk(node: Node, occur: Occur = Occur.MUST) -> Iterator[tuple[Node, Occur]]:
@@ -198,7 +179,7 @@ def restricts_file(node: Node) -> bool:
     return getattr(node, "field", None) in FILE_FIELDS
 
 
-def _field_findings(rule: LintedRule, mapping: FieldMappings) -> Iterator[tuple[Guideline, Span | None, str]]:
+def _field_findings(rule: Rule, mapping: FieldMappings) -> Iterator[tuple[Guideline, Span | None, str]]:
     known = KNOWN_FIELDS | set(mapping.fields)
     reported: set[str] = set()
     for leaf, occur in _walk(rule.query):
@@ -224,7 +205,7 @@ def _field_findings(rule: LintedRule, mapping: FieldMappings) -> Iterator[tuple[
             yield DEBUG_ONLY, span, "the rule requires loglevel:DEBUG, which logstash did not index"
 
 
-def lint_rule(rule: LintedRule, mapping: FieldMappings) -> list[Finding]:
+def lint_rule(rule: Rule, mapping: FieldMappings) -> list[Finding]:
     """The guideline findings of one parsed rule (the query-only guidelines)."""
     raw: list[tuple[Guideline, Span | None, str]] = list(_field_findings(rule, mapping))
     if not restricts_file(rule.query):
@@ -237,6 +218,6 @@ def lint_rule(rule: LintedRule, mapping: FieldMappings) -> list[Finding]:
         raw.append((NO_REQUIRED_LITERAL, None, "no literal every match must contain; every event is evaluated"))
     findings = []
     for guideline, span, message in raw:
-        line, column = locate(rule.path, rule.query_text, span)
+        line, column = position(rule, span)
         findings.append(Finding(guideline, rule.id, str(rule.path), line, column, message))
     return findings

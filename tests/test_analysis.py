@@ -125,3 +125,8 @@ LOG_LIKE = st.lists(
 def test_tokens_equal_lucene_on_log_like_text(lucene: Any, texts: list[str]) -> None:
     for text, tokens in zip(texts, lucene.tokens(texts)):
         assert analyze(text) == tokens, f"text {text!r}"
+
+
+@given(st.lists(st.one_of(ASCII, MIXED), max_size=6).map("".join), st.sampled_from([255, 4]))
+def test_splitting_at_white_space_changes_nothing(text: str, limit: int) -> None:
+    assert token_spans(text, limit) == analysis._nfa_spans(text, limit)

@@ -127,10 +127,25 @@ def char_class(ch: str) -> int:
 def token_spans(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> list[tuple[int, int]]:
     """``(start, end)`` character offsets of the tokens StandardTokenizer finds in ``text``."""
     if text.isascii():
+        return _run_spans(text, max_token_length)
+    # No token crosses ASCII white space and the scanner starts afresh after it,
+    # so each run between white space takes the fast path when it is ASCII.
+    spans: list[tuple[int, int]] = []
+    for run in _NON_SPACE.finditer(text):
+        offset = run.start()
+        spans += [(offset + start, offset + end) for start, end in _run_spans(run.group(), max_token_length)]
+    return spans
+
+
+def _run_spans(text: str, limit: int) -> list[tuple[int, int]]:
+    if text.isascii():
         spans = _ascii_spans(text)
-        if all(end - start <= max_token_length for start, end in spans):
+        if all(end - start <= limit for start, end in spans):
             return spans
-    return _nfa_spans(text, max_token_length)
+    return _nfa_spans(text, limit)
+
+
+_NON_SPACE = re.compile(r"[^ \t\n\r\f\v]+")
 
 
 def analyze(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> list[Token]:

@@ -13,6 +13,7 @@ the rule's own clauses (with case changes and near misses).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -21,10 +22,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from fingerlog.backends.es_target import LEGACY_ALL_FIELD, EsVersion, Target
+from fingerlog.backends.es_target import ALL_FIELD, LEGACY_ALL_FIELD, EsVersion, Target
 from fingerlog.backends.translate import TranslationTarget, translate
 from fingerlog.cli import main
-from fingerlog.mapping import available_mappings, load_mapping
+from fingerlog.mapping import FieldKind, FieldMapping, available_mappings, load_mapping
 from fingerlog.query.nodes import Bool, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard, WildcardToken
 from fingerlog.rules.loader import load_rule
 
@@ -148,6 +149,32 @@ def test_golden_dsl_returns_what_the_query_returns(lucene: Any, profile: str) ->
         assert e == g, f"{rule.id}: query {sorted(e)} != dsl {sorted(g) if isinstance(g, set) else g}\n{query}"
     if profile == "keyword":  # there every rule can match whole values; analyzed fields split them
         assert all(expected), [r.id for r, e in zip(rules, expected) if not e]
+
+
+def _with_copy_to(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the template's ``copy_to`` builds: every value, in field order, in ``all_fields``."""
+    return [
+        {"_id": d["_id"], "fields": {**d["fields"], ALL_FIELD: [v for vs in d["fields"].values() for v in vs]}}
+        for d in docs
+    ]
+
+
+@pytest.mark.lucene
+@pytest.mark.parametrize("profile", [p for p in available_mappings() if load_mapping(p).all_field])
+def test_copy_to_field_stands_in_for_all(lucene: Any, profile: str) -> None:
+    """The DSL as shipped (bare terms on ``all_fields``), over documents indexed with the
+    template's catch-all field, returns what the original query returns with ES 1.x's ``_all``."""
+    mapping = load_mapping(profile)
+    with_all_fields = dataclasses.replace(
+        mapping, fields={**mapping.fields, ALL_FIELD: FieldMapping(FieldKind.TEXT)}
+    )
+    rules = [load_rule(p) for p in RULES]
+    docs = _docs([r.query for r in rules])
+    dsl = [translate(r.query, TranslationTarget.DSL, mapping).value for r in rules]
+    expected = lucene.match(docs, [r.query_text for r in rules], mapping)
+    got = lucene.match_dsl(_with_copy_to(docs), dsl, with_all_fields)
+    assert [r.id for r, e, g in zip(rules, expected, got) if e != g] == []
+    assert expected[[r.id for r in rules].index("bare_terms")]  # the bare-term rule does match
 
 
 # -- the command ------------------------------------------------------------------------

@@ -210,3 +210,41 @@ def test_help_teaches_with_an_example() -> None:
     assert result.exit_code == 0
     example = result.output.split("Example:", 1)[1]
     assert "fingerlog batch archive/ --manifest builds.csv --out store/" in example
+
+
+def test_tar_and_zip_job_archives_are_builds(archive, tmp_path: Path) -> None:
+    _, rules, plan = archive
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    tar_job, zip_job = [b for b in plan if b.hits and not b.corrupt][:2]
+    shutil.make_archive(str(jobs / tar_job.path.name), "gztar", tar_job.path.parent, tar_job.path.name)
+    shutil.make_archive(str(jobs / zip_job.path.name), "zip", zip_job.path.parent, zip_job.path.name)
+    assert batch(jobs, "--rules", rules, "--out", tmp_path / "s").startswith("2 builds scanned")
+    con = open_store(tmp_path / "s")
+    got = con.execute("SELECT build_key, location, rule_hits FROM builds ORDER BY location").fetchall()
+    assert got == [
+        (tar_job.uuid, str(jobs / f"{tar_job.path.name}.tar.gz"), tar_job.hits),
+        (zip_job.uuid, str(jobs / f"{zip_job.path.name}.zip"), zip_job.hits),
+    ]
+
+
+@pytest.mark.corpus
+def test_the_store_holds_exactly_what_the_scan_of_a_real_job_found(corpus: Path, tmp_path: Path) -> None:
+    """The real 2013 gate job with the project's rule pack: batch rows == scan_build's BuildScan."""
+    from fingerlog.engine.scan import scan_build
+    from fingerlog.mapping import load_mapping
+    from fingerlog.rules.loader import load_rules
+
+    job = corpus / "logs" / "os-loganalyze" / "job-view" / "gate-tempest-devstack-vm-neutron-02d68e3"
+    pack = Path(__file__).resolve().parent.parent / "rules"
+    ruleset = load_rules(pack)
+    scan = scan_build(job, ruleset.rules, mapping=load_mapping(None), rules_digest=ruleset.digest)
+    assert scan.hits, "the pack finds the job's failures"
+    batch(job.parent, "--rules", pack, "--out", tmp_path / "s", "--field", "build_status=FAILURE")
+    con = open_store(tmp_path / "s")
+    stored = con.execute("SELECT rule_id, event_id, filename, first_line, last_line, message FROM hits").fetchall()
+    assert sorted(stored) == sorted(
+        (h.rule_id, h.event.event_id, h.event.source, h.event.first_line, h.event.last_line, h.event.first("message"))
+        for h in scan.hits
+    )
+    assert con.execute("SELECT failed, cardinality(rule_hits) > 0 FROM builds").fetchall() == [(True, True)]

@@ -108,3 +108,8 @@ def test_plan_from_a_manifest_alone(tmp_path: Path) -> None:
         BuildTask(str(tmp_path / "x"), {"build_status": "FAILURE"}),
         BuildTask(str(tmp_path / "y"), {"build_status": "SUCCESS"}),
     ]
+
+
+def test_a_directory_of_job_archives_only_is_a_directory_of_jobs(tmp_path: Path) -> None:
+    make(tmp_path, "a.tar.gz", "b.zip")
+    assert [p.name for p in list_builds(tmp_path)] == ["a.tar.gz", "b.zip"]

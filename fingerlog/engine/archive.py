@@ -3,7 +3,7 @@
 An ARCHIVE argument is one of:
 
 * a job directory (it holds ``zuul-info/``, ``job-output.txt``, ``console.html``
-  or ``logs/``, or has no subdirectory): one build;
+  or ``logs/``, or only plain files: no subdirectory, no job archive): one build;
 * a directory of jobs (anything else): every job directory below it, and every
   archive (``.tar*``, ``.tgz``, ``.zip``) or events file (``.jsonl``, ``.json``)
   in it, each one build; other loose files are not builds;
@@ -55,9 +55,10 @@ def _is_single_build(path: Path) -> bool:
 
 
 def _is_job_dir(path: Path) -> bool:
+    """A job holds a marker, or only plain files (no subdirectory, no job archive)."""
     if any((path / marker).exists() for marker in JOB_MARKERS):
         return True
-    return not any(child.is_dir() for child in path.iterdir())
+    return not any(child.is_dir() or _is_single_build(child) for child in path.iterdir())
 
 
 def _walk(directory: Path) -> Iterator[Path]:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fingerlog.query.nodes import Bool, Phrase
 from fingerlog.rules import RuleError, Severity, load_rule, load_rules
@@ -191,3 +193,26 @@ def test_load_rule_raises_with_every_error(tmp_path: Path) -> None:
 def test_rules_with_fixture_data_can_be_hashed(tmp_path: Path) -> None:
     path = write(tmp_path, "1.yaml", "query: a\nfixtures: {positive: [{path: p}]}\n")
     assert len({load_rule(path), load_rule(path)}) == 1
+
+
+_YAML_PIECES = ["a", "b ", " ", "  ", "\n", "\n\n", "x:", '"', "'", "\\", "é", "\t", "AND", "(", ")", "#", ": ",
+                " #", "-", "\u2028", "~", "{", "}", "[", "]", ",", "\r"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.lists(st.sampled_from(_YAML_PIECES), min_size=2, max_size=12).map("".join),
+    style=st.sampled_from([None, '"', "'", "|", ">"]),
+    width=st.sampled_from([20, 80]),
+)
+def test_any_scalar_pyyaml_writes_maps_back_to_its_characters(value: str, style: str | None, width: int) -> None:
+    source = yaml.dump({"query": value}, default_style=style, width=width, allow_unicode=True)
+    node = yaml.compose(source).value[0][1]
+    assert node.value == value
+    offsets = scalar_offsets(source, node)
+    assert len(set(offsets)) > 1  # mapped, not the fallback to the scalar's start
+    for i, ch in enumerate(value):
+        if ch in " \t\r\n\u2028":
+            continue  # folded or escaped whitespace maps to the break or escape it came from
+        escaped = node.style == '"' and source[offsets[i]] == "\\"
+        assert source[offsets[i]] == ch or escaped or (node.style == "'" and ch == "'")

@@ -46,6 +46,12 @@ def scalar_offsets(source: str, node: yaml.ScalarNode, *, parent_indent: int = 0
     return [offset for _, offset in pairs] + [end]
 
 
+def _break_char(source: str, i: int) -> str:
+    """What a line break becomes in a value: CR, LF, CRLF and NEL are "\n"; the Unicode
+    line and paragraph separators stay themselves (and are never folded)."""
+    return source[i] if source[i] in "\u2028\u2029" else "\n"
+
+
 def _break_len(source: str, i: int) -> int:
     if source.startswith("\r\n", i):
         return 2
@@ -75,10 +81,11 @@ def _flow(source: str, i: int, end: int, *, double: bool, plain: bool = False) -
                 else:
                     break
             pending_ws = []
-            if len(breaks) == 1:
+            if _break_char(source, first_break) != "\n":
+                out.append((source[first_break], first_break))
+            elif len(breaks) == 1:
                 out.append((" ", first_break))
-            else:
-                out.extend(("\n", b) for b in breaks[1:])
+            out.extend((_break_char(source, b), b) for b in breaks[1:])
             continue
         out.extend(pending_ws)
         pending_ws = []
@@ -120,8 +127,8 @@ def _block(source: str, i: int, end: int, *, folded: bool, parent_indent: int) -
     chomp = "-" if "-" in header else "+" if "+" in header else ""
     lines = _lines(source, header_end + _break_len(source, header_end), end)
     content = [(s, e, b) for s, e, b in lines if source[s:e].strip(" ")]
-    if not content:
-        return []
+    if not content:  # only empty lines: kept by "+", else nothing
+        return [(_break_char(source, b), b) for _, _, b in lines if b < len(source)] if chomp == "+" else []
     digits = [ch for ch in header if ch.isdigit()]
     if digits:
         indent = parent_indent + int(digits[0])
@@ -140,18 +147,19 @@ def _block(source: str, i: int, end: int, *, folded: bool, parent_indent: int) -
         body_start = s + indent
         normal = source[body_start] not in " \t"
         if prev_break is not None:
-            if folded and prev_normal and normal and not pending_breaks:
+            foldable = folded and prev_normal and normal and _break_char(source, prev_break) == "\n"
+            if not foldable:
+                out.append((_break_char(source, prev_break), prev_break))
+            elif not pending_breaks:
                 out.append((" ", prev_break))
-            elif not (folded and prev_normal and normal):
-                out.append(("\n", prev_break))
-            out.extend(("\n", b) for b in pending_breaks)
+        out.extend((_break_char(source, b), b) for b in pending_breaks)
         pending_breaks = []
         out.extend((source[k], k) for k in range(body_start, e))
         prev_break, prev_normal = brk, normal
     if chomp != "-" and prev_break is not None and prev_break < len(source):
-        out.append(("\n", prev_break))
+        out.append((_break_char(source, prev_break), prev_break))
     if chomp == "+":
-        out.extend(("\n", b) for b in pending_breaks if b < len(source))
+        out.extend((_break_char(source, b), b) for b in pending_breaks if b < len(source))
     return out
 
 

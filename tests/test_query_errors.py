@@ -47,6 +47,8 @@ REJECTED = [
     ("foo/bar", "unterminated regular expression", (3, 7)),  # '/' starts a regexp: escape it
     ("/re", "unterminated regular expression", (0, 3)),
     ("a\\", "backslash at the end", (1, 2)),
+    ("a]", "']' outside a range", (1, 2)),
+    ("x } y", "'}' outside a range", (2, 3)),
     ("\\u00zz", "non-hex character 'z'", (0, 6)),
     ("\\u12", "truncated unicode escape", (0, 4)),
     ("", "the query is empty", (0, 0)),

@@ -277,4 +277,8 @@ def _lexical_error(text: str, i: int, state: _State) -> QueryParseError:
         )
     if ch == "\\":
         return QueryParseError("a backslash at the end of the query escapes nothing", text, Span(i, i + 1))
+    if ch in "]}":
+        opening = "[" if ch == "]" else "{"
+        return QueryParseError(f"'{ch}' outside a range (no '{opening}' before it); escape it as '\\{ch}'",
+                               text, Span(i, i + 1))
     return QueryParseError(f"unexpected character {ch!r}", text, Span(i, i + 1))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from fingerlog.backends.literals import literal_cost, required_literals, vanishes
+from fingerlog.backends.literals import (
+    IMPOSSIBLE,
+    UNCONSTRAINED,
+    holds,
+    key_literals,
+    literal_cost,
+    required_literals,
+    vanishes,
+)
 from fingerlog.mapping import load_mapping
 from fingerlog.query.nodes import (
     Bool,
@@ -68,7 +76,7 @@ def both(*clauses: tuple[Occur, Node]) -> Bool:
     ],
 )
 def test_required_literals_on_analyzed_message(query: Node, expected: set[str] | None) -> None:
-    found = required_literals(query, ANALYZED)
+    found = key_literals(required_literals(query, ANALYZED))
     assert found == (frozenset(expected) if expected is not None else None)
 
 
@@ -84,7 +92,7 @@ def test_required_literals_on_a_keyword_message(query: Node, expected: set[str])
     keyword_message = type(keyword_message)(
         name="test", description="", fields={"message": KEYWORD.field("build_name")}, default=ANALYZED.default
     )
-    assert required_literals(query, keyword_message) == frozenset(expected)
+    assert key_literals(required_literals(query, keyword_message)) == frozenset(expected)
 
 
 @pytest.mark.parametrize(
@@ -120,4 +128,44 @@ TAGS_CONSOLE = Phrase("tags", "console")
 )
 def test_clauses_known_impossible_in_a_file(query: Node, expected: set[str]) -> None:
     found = required_literals(query, ANALYZED, impossible=lambda leaf: leaf == TAGS_CONSOLE or leaf.field == "build_name")
-    assert found == frozenset(expected)
+    assert key_literals(found) == frozenset(expected)
+
+
+def r(*conjunctions: set[str]) -> frozenset[frozenset[str]]:
+    return frozenset(frozenset(c) for c in conjunctions)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(msg("Lock wait timeout"), r({"lock", "wait", "timeout"}), id="phrase-needs-every-token"),
+        pytest.param(both((M, msg("a b")), (M, both((S, msg("c")), (S, msg("d e"))))), r({"a", "b", "c"}, {"a", "b", "d", "e"}),
+                     id="and-of-or-multiplies-out"),
+        pytest.param(both((S, msg("a")), (S, msg("a b"))), r({"a"}), id="implied-conjunction-is-dropped"),
+        pytest.param(both((S, msg("a")), (S, Term("tags", "x"))), UNCONSTRAINED, id="an-unconstrained-alternative"),
+        pytest.param(both((M, msg("a")), (M, MatchAll())), r({"a"}), id="match-all-adds-nothing"),
+    ],
+)
+def test_requirements_are_disjunctions_of_conjunctions(query: Node, expected: frozenset[frozenset[str]]) -> None:
+    assert required_literals(query, ANALYZED) == expected
+
+
+def test_and_with_too_many_alternatives_keeps_a_sound_weaker_requirement() -> None:
+    wide = both(*((S, msg(f"w{i}")) for i in range(40)))
+    found = required_literals(both((M, wide), (M, wide), (M, msg("anchor"))), ANALYZED)
+    assert 0 < len(found) <= 64
+    assert all("anchor" in c for c in found)
+
+
+@pytest.mark.parametrize(
+    ("requirement", "text", "expected"),
+    [
+        pytest.param(r({"lock", "wait"}), b"LOCK-wait", True, id="all-literals-of-a-conjunction"),
+        pytest.param(r({"lock", "wait"}), b"lock only", False, id="one-literal-missing"),
+        pytest.param(r({"x"}, {"lock"}), b"lock", True, id="another-conjunction"),
+        pytest.param(IMPOSSIBLE, b"anything", False, id="impossible"),
+        pytest.param(UNCONSTRAINED, b"", True, id="unconstrained"),
+    ],
+)
+def test_holds(requirement: frozenset[frozenset[str]], text: bytes, expected: bool) -> None:
+    assert holds(requirement, text.lower()) is expected

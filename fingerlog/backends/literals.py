@@ -28,30 +28,29 @@ passes that knowledge in as ``impossible``.  ``(a AND b) OR c OR tags:x``
 then needs a literal of ``a`` or of ``c`` in every file not tagged ``x``.
 The empty set means the query cannot match at all.
 
-A requirement is a set of alternatives (at least one occurs).  A phrase needs
-all its tokens, so one token is enough and the most specific is chosen
-(:func:`literal_cost`); a term analysed into several tokens, or a SHOULD-only
-Bool, needs one of several, so the alternatives are united.
+A requirement is a disjunction of conjunctions of literals: the event holds
+all literals of at least one conjunction.  A phrase needs all its tokens (one
+conjunction); an OR offers several conjunctions; an AND combines its
+clauses' conjunctions pairwise.  The engine keys its one pass on the most
+specific literal of each conjunction (:func:`key_literals`, rated by
+:func:`literal_cost`) and checks the rest on the candidate event's bytes
+before it builds the event.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Final, Union
+from typing import Callable, Final
 
 from fingerlog.backends.analysis import analyze
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import (
     Bool,
-    Exists,
-    Fuzzy,
     MatchAll,
     Node,
     Occur,
     Phrase,
     Prefix,
-    Range,
-    Regexp,
     Term,
     Wildcard,
     WildcardToken,
@@ -66,11 +65,17 @@ VERBATIM_FIELDS: Final[frozenset[str]] = frozenset({"message"})
 #: holding one of them can contain a token that no ASCII literal search finds.
 ASCII_LOWERCASE_SOURCES: Final[tuple[bytes, ...]] = ("\u0130".encode(), "\u212a".encode())
 
-#: Alternatives one of which occurs (empty: the query cannot match); None: nothing is known.
-Requirement = Union[frozenset[str], None]
+#: literals that must all occur.
+Conjunction = frozenset[str]
+#: conjunctions one of which holds; see the module docstring.
+Requirement = frozenset[Conjunction]
 
-#: The empty requirement: no event can satisfy it.
-IMPOSSIBLE: Final[frozenset[str]] = frozenset()
+#: no event can satisfy it.
+IMPOSSIBLE: Final[Requirement] = frozenset()
+#: nothing is known: every event is a candidate.
+UNCONSTRAINED: Final[Requirement] = frozenset({frozenset()})
+#: conjunctions kept when an AND multiplies its clauses' alternatives.
+MAX_CONJUNCTIONS = 64
 
 
 class _Vanished:
@@ -108,25 +113,55 @@ def literal_cost(literal: str) -> float:
     return 0.5 ** min(len(literal), 30)
 
 
-def requirement_cost(alternatives: frozenset[str]) -> float:
-    """The cost of a set of alternatives: any of them makes a candidate."""
-    return sum(literal_cost(literal) for literal in alternatives)
+def _ascii_runs(text: str) -> list[str]:
+    """The lower-cased ASCII runs of ``text``, without line breaks."""
+    return [run.lower() for run in _ASCII_RUNS.findall(text)]
 
 
-def _best_ascii_run(text: str) -> str | None:
-    """The longest (then most specific) ASCII run of ``text`` without line breaks, if any."""
-    runs = [run.lower() for run in _ASCII_RUNS.findall(text)]
-    if not runs:
+def _all_of(texts: list[str]) -> Requirement:
+    """Every text must occur (through its ASCII runs)."""
+    return frozenset({frozenset(run for text in texts for run in _ascii_runs(text))})
+
+
+def _any_of(texts: list[str]) -> Requirement:
+    """One of the texts must occur; a text without ASCII leaves nothing to look for."""
+    return frozenset(frozenset(_ascii_runs(text)) for text in texts)
+
+
+def _simplify(requirement: Requirement) -> Requirement:
+    """Drop conjunctions implied by smaller ones (``{a}`` or ``{a, b}`` is ``{a}``)."""
+    if frozenset() in requirement:
+        return UNCONSTRAINED
+    kept = sorted(requirement, key=len)
+    return frozenset(c for i, c in enumerate(kept) if not any(o < c for o in kept[:i]))
+
+
+def _either(requirements: list[Requirement]) -> Requirement:
+    return _simplify(frozenset().union(*requirements))
+
+
+def _both(requirements: list[Requirement]) -> Requirement:
+    """Every requirement holds; alternatives multiply up to MAX_CONJUNCTIONS (the rest is dropped: weaker, still sound)."""
+    result = UNCONSTRAINED
+    for requirement in sorted(requirements, key=len):
+        if not requirement:
+            return IMPOSSIBLE
+        product = frozenset(a | b for a in result for b in requirement)
+        if len(product) <= MAX_CONJUNCTIONS:
+            result = _simplify(product)
+    return result
+
+
+def key_literals(requirement: Requirement) -> frozenset[str] | None:
+    """One literal per conjunction, the most specific; None when a conjunction is empty (no key)."""
+    if frozenset() in requirement:
         return None
-    return min(runs, key=lambda run: (literal_cost(run), -len(run), run))
+    return frozenset(min(c, key=lambda run: (literal_cost(run), -len(run), run)) for c in requirement)
 
 
-def _one_of(candidates: list[str]) -> Requirement:
-    """Any one literal of a clause needing *all* of ``candidates``: the most specific."""
-    runs = [run for run in (_best_ascii_run(c) for c in candidates) if run]
-    if not runs:
-        return None
-    return frozenset({min(runs, key=lambda run: (literal_cost(run), -len(run), run))})
+def holds(requirement: Requirement, lowered: bytes) -> bool:
+    """Whether ASCII-lower-cased raw bytes hold all literals of some conjunction."""
+    return any(all(literal.encode() in lowered for literal in c) for c in requirement)
 
 
 class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
@@ -141,13 +176,13 @@ class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
 
     def visit(self, node: Node) -> Requirement | _Vanished:
         found = super().visit(node)
-        if found is None and not isinstance(node, (Bool, MatchAll)) and self.impossible is not None:
+        if found == UNCONSTRAINED and not isinstance(node, (Bool, MatchAll)) and self.impossible is not None:
             if not self._verbatim(node.field) and self.impossible(node):
                 return IMPOSSIBLE
         return found
 
     def unsupported(self, node: Node) -> Requirement:
-        return None
+        return UNCONSTRAINED
 
     def _verbatim(self, field: str) -> bool:
         return field in self.verbatim_fields
@@ -157,50 +192,29 @@ class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
 
     def visit_term(self, node: Term) -> Requirement | _Vanished:
         if not self.mapping.is_analyzed(node.field):
-            return _one_of([node.text]) if self._verbatim(node.field) else None
+            return _all_of([node.text]) if self._verbatim(node.field) else UNCONSTRAINED
         tokens = self._tokens(node.text)
         if not tokens:
             return VANISHED
-        if not self._verbatim(node.field):
-            return None
         # Several tokens become a SHOULD of terms: any one of them may be the one present.
-        runs = [_best_ascii_run(token) for token in tokens]
-        if any(run is None for run in runs):
-            return None
-        return frozenset(run for run in runs if run)
+        return _simplify(_any_of(tokens)) if self._verbatim(node.field) else UNCONSTRAINED
 
     def visit_phrase(self, node: Phrase) -> Requirement | _Vanished:
         if not self.mapping.is_analyzed(node.field):
-            return _one_of([node.text]) if self._verbatim(node.field) else None
+            return _all_of([node.text]) if self._verbatim(node.field) else UNCONSTRAINED
         tokens = self._tokens(node.text)
         if not tokens:
             return VANISHED
-        return _one_of(tokens) if self._verbatim(node.field) else None
+        return _all_of(tokens) if self._verbatim(node.field) else UNCONSTRAINED
 
     def visit_prefix(self, node: Prefix) -> Requirement:
         # Elasticsearch lower-cases expanded terms (lowercase_expanded_terms), keyword fields too.
-        return _one_of([node.text.lower()]) if self._verbatim(node.field) else None
+        return _all_of([node.text.lower()]) if self._verbatim(node.field) else UNCONSTRAINED
 
     def visit_wildcard(self, node: Wildcard) -> Requirement:
         if not self._verbatim(node.field):
-            return None
-        parts = [part.lower() for part in node.parts if not isinstance(part, WildcardToken) and part]
-        return _one_of(parts) if parts else None
-
-    def visit_regexp(self, node: Regexp) -> Requirement:
-        return None
-
-    def visit_fuzzy(self, node: Fuzzy) -> Requirement:
-        return None
-
-    def visit_range(self, node: Range) -> Requirement:
-        return None
-
-    def visit_exists(self, node: Exists) -> Requirement:
-        return None
-
-    def visit_match_all(self, node: MatchAll) -> Requirement:
-        return None
+            return UNCONSTRAINED
+        return _all_of([part.lower() for part in node.parts if not isinstance(part, WildcardToken)])
 
     def visit_bool(self, node: Bool) -> Requirement | _Vanished:
         kept = [(clause.occur, self.visit(clause.query)) for clause in node.clauses]
@@ -209,14 +223,11 @@ class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
             return VANISHED
         musts = [req for occur, req in kept if occur is Occur.MUST]
         if musts:
-            known = [req for req in musts if isinstance(req, frozenset)]
-            return min(known, key=lambda req: (requirement_cost(req), sorted(req))) if known else None
+            return _both(musts)  # type: ignore[arg-type]
         shoulds = [req for occur, req in kept if occur is Occur.SHOULD]
         if not shoulds:
-            return None  # only MUST_NOT clauses: Elasticsearch matches everything else
-        if any(not isinstance(req, frozenset) for req in shoulds):
-            return None
-        return frozenset().union(*shoulds)  # type: ignore[arg-type]
+            return UNCONSTRAINED  # only MUST_NOT clauses: Elasticsearch matches everything else
+        return _either(shoulds)  # type: ignore[arg-type]
 
 
 def required_literals(
@@ -226,15 +237,14 @@ def required_literals(
     verbatim_fields: frozenset[str] = VERBATIM_FIELDS,
     impossible: Callable[[Node], bool] | None = None,
 ) -> Requirement:
-    """Lower-case ASCII literals, one of which the raw text of every event ``node`` matches contains.
+    """What the raw text of every event ``node`` matches contains (see the module docstring).
 
-    ``None`` means no such literal is known (the rule needs the slow path);
-    the empty set, that no event can match.  ``impossible`` tells which leaf
-    clauses on other fields can never match here.  A query that analyses to
-    nothing at all answers ``None``: what it matches is the matcher's business.
+    ``impossible`` tells which leaf clauses on other fields can never match
+    here.  A query that analyses to nothing at all is UNCONSTRAINED: what it
+    matches is the matcher's business.
     """
     found = _RequiredLiterals(mapping, verbatim_fields, impossible).visit(node)
-    return found if isinstance(found, frozenset) else None
+    return UNCONSTRAINED if isinstance(found, _Vanished) else found
 
 
 def vanishes(node: Node, mapping: FieldMappings) -> bool:

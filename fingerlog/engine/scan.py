@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
-from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, IMPOSSIBLE, Requirement
+from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, IMPOSSIBLE, Requirement, holds, key_literals
 from fingerlog.backends.matcher import EventIndex
 from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
 from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
@@ -68,8 +68,10 @@ class _FileScan:
         self.plan = plan
         self.logfile = logfile
         self.profile = profile
-        self.slow = [i for i, req in active.items() if req is None]
-        keyed = frozenset((i, req) for i, req in active.items() if req is not None)
+        self.requirements = active
+        keys = {i: key_literals(req) for i, req in active.items()}
+        self.slow = [i for i, key in keys.items() if key is None]
+        keyed = frozenset((i, key) for i, key in keys.items() if key is not None)
         self.fast = frozenset(i for i, _ in keyed)
         self.literals = plan.literal_set(keyed)
         fmt = logfile.format
@@ -120,14 +122,24 @@ class _FileScan:
         exotic = any(source in data for source in ASCII_LOWERCASE_SOURCES)
         positions = [position for position, _ in occurrences]
         if self.slow or exotic:
-            everyone = set(self.fast) if exotic else set()
             for window in all_windows(data, self.grouping, chunk.first_line):
+                if exotic:  # no literal can be trusted in this chunk: every rule runs
+                    yield from self._evaluate(data, window, sorted(self.fast.union(self.slow)))
+                    continue
                 low, high = bisect_left(positions, window.start), bisect_left(positions, window.end + 1)
-                found = self._rules_hit(occurrences[low:high]) | everyone
-                yield from self._evaluate(data, window, found.union(self.slow))
+                found = self._confirmed(data, window, self._rules_hit(occurrences[low:high]))
+                yield from self._evaluate(data, window, sorted(found.union(self.slow)))
             return
         for window, inside in windows_at(data, positions, self.grouping, chunk.first_line):
-            yield from self._evaluate(data, window, self._rules_hit([occurrences[i] for i in inside]))
+            found = self._confirmed(data, window, self._rules_hit([occurrences[i] for i in inside]))
+            yield from self._evaluate(data, window, sorted(found))
+
+    def _confirmed(self, data: bytes, window: Window, rules: set[int]) -> set[int]:
+        """The candidate rules whose every needed literal is in the event's bytes (checked before decoding)."""
+        if not rules:
+            return rules
+        lowered = data[window.start : window.end].lower()
+        return {i for i in rules if holds(self.requirements[i], lowered)}
 
     def _rules_hit(self, occurrences: list[tuple[int, int]]) -> set[int]:
         rules: set[int] = set()
@@ -150,8 +162,7 @@ class _FileScan:
         last_line = window.first_line + data.count(b"\n", window.start, window.end)
         return self.logfile.event(self.logfile.decode(self._lines(data, window)), window.first_line, last_line)
 
-    def _evaluate(self, data: bytes, window: Window, rule_indexes: Iterable[int]) -> Iterator[Hit]:
-        indexes = sorted(rule_indexes)
+    def _evaluate(self, data: bytes, window: Window, indexes: list[int]) -> Iterator[Hit]:
         if not indexes:
             return
         event = self._event(data, window)
@@ -173,8 +184,10 @@ class _DocumentScan:
         self, plan: ScanPlan, logfile: LogFile, active: dict[int, Requirement], profile: ScanProfile | None
     ) -> None:
         self.plan, self.logfile, self.profile = plan, logfile, profile
-        self.slow = [i for i, req in active.items() if req is None]
-        self.literals = plan.literal_set(frozenset((i, req) for i, req in active.items() if req is not None))
+        self.requirements = active
+        keys = {i: key_literals(req) for i, req in active.items()}
+        self.slow = [i for i, key in keys.items() if key is None]
+        self.literals = plan.literal_set(frozenset((i, key) for i, key in keys.items() if key is not None))
         self.bytes_read = 0
 
     def hits(self) -> Iterator[Hit]:
@@ -184,6 +197,9 @@ class _DocumentScan:
                 found = {rule for literal, _ in self.literals.scanner.scan(text) for rule in self.literals.rules_of[literal]}
                 if any(source in text for source in ASCII_LOWERCASE_SOURCES):
                     found.update(i for rules in self.literals.rules_of for i in rules)
+                else:
+                    lowered = text.lower()
+                    found = {i for i in found if holds(self.requirements[i], lowered)}
                 if self.profile is not None:
                     self.profile.candidate_events += 1
                 indexed = self.plan.new_event(event.fields)

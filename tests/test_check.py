@@ -46,6 +46,7 @@ def _failures(report: CheckReport, rule_id: str) -> dict[tuple[str, Failure], st
         ("no-positive", "rule", Failure.NO_POSITIVE_FIXTURE, "no positive fixture"),
         ("missing-fixture", "positive:missing-fixture/does-not-exist", Failure.FIXTURE_MISSING, "does not exist"),
         ("bad-fixtures-key", "rule", Failure.BAD_FIXTURES_KEY, "'hits' is a positive whole number"),
+        ("unknown-overlap", "rule", Failure.BAD_FIXTURES_KEY, "'widget-explode', which is not a rule; did you mean 'widget-exploded'?"),
         ("corrupt-fixture", "positive:corrupt-fixture/positive", Failure.FIXTURE_UNREADABLE,
          "logs/screen-n-cpu.txt: corrupt-gzip"),
     ],

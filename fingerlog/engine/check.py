@@ -18,6 +18,7 @@ fixture format is documented in ``docs/check.md``.
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -252,6 +253,20 @@ def _fixtures_line(rule: Rule) -> tuple[int, int]:
     return rule.key_position("fixtures") or rule.key_position("query") or (1, 1)
 
 
+def _unknown_overlaps(rules: Sequence[Rule], overlaps: Mapping[str, frozenset[str]]) -> list[Case]:
+    """A name under ``overlaps`` that is no rule's id is a typo that would hide nothing."""
+    ids = sorted(r.id for r in rules)
+    cases = []
+    for rule in rules:
+        for name in sorted(overlaps.get(rule.id, frozenset()) - set(ids)):
+            close = difflib.get_close_matches(name, ids, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            line, column = _fixtures_line(rule)
+            cases.append(Case(rule.id, str(rule.path), None, Failure.BAD_FIXTURES_KEY,
+                              f"'overlaps' names '{name}', which is not a rule{hint}", line=line, column=column))
+    return cases
+
+
 def _duplicates(rules: Sequence[Rule], matched: Mapping[str, frozenset[tuple[str, str]]]) -> list[Finding]:
     """FL109: rules whose hits over all fixtures are the same non-empty set of events."""
     groups: dict[frozenset[tuple[str, str]], list[Rule]] = defaultdict(list)
@@ -313,6 +328,7 @@ def run_check(rules_dir: Path, fixtures_dir: Path, mapping: FieldMappings) -> Ch
                                      f"no positive fixture (expected {fixtures_dir / 'rules' / rule.id / 'positive'} "
                                      "or a 'fixtures: positive:' entry)", line=line, column=column))
         fixtures += own
+    report.cases += _unknown_overlaps(rules, overlaps)
     fixtures += clean_jobs(fixtures_dir)
     report.fixtures = fixtures
     matched: dict[str, set[tuple[str, str]]] = defaultdict(set)

@@ -181,3 +181,10 @@ def test_rule_row_maps_a_loaded_rule(tmp_path: Path) -> None:
         ("1284371", "Node offline", "https://bugs.launchpad.net/bugs/1284371", ["infra"],
          'message:"Looks like the node went offline" AND tags:"console"', datetime(2014, 1, 6, 21, 20, 28), True)
     ]  # fmt: skip
+
+
+def test_a_damaged_part_is_a_clear_store_error(tmp_path: Path) -> None:
+    written = write_build_scan(tmp_path, build_scan("b1"))
+    written.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(StoreError, match="cannot read the store"):
+        open_store(tmp_path)

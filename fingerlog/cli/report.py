@@ -55,7 +55,7 @@ def command(store: Path, question: str | None, fmt: str, days: int, as_of: str |
         if len(chosen) > 1 and fmt == "csv":
             click.echo(f"# {report.name}")
         elif len(chosen) > 1 or fmt != "csv":
-            heading = f"{report.title} ({start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M})" if start else report.title
+            heading = f"{report.title} ({start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M})" if report.windowed else report.title
             click.echo(f"## {heading}\n" if fmt == "markdown" else f"{heading}\n")
         click.echo(render(columns, rows, fmt), nl=False)
         if index < len(chosen) - 1:

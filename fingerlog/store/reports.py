@@ -29,6 +29,8 @@ class Report:
     view: str
     title: str
     sql: str
+    #: whether the answer depends on the report window (``report_params``).
+    windowed: bool = True
 
 
 #: one row per (build, fingerprint that matched it), from the builds' ``rule_hits``:
@@ -129,6 +131,7 @@ FROM rules r JOIN build_rule_hits h ON h.rule_id = r.rule_id
 WHERE r.resolved_at IS NOT NULL AND h.build_time > r.resolved_at
 GROUP BY r.rule_id, r.title, r.bug, r.resolved_at
 ORDER BY last_after DESC, r.rule_id""",
+        windowed=False,
     ),
 )
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from fingerlog.store.layout import UNDATED, check_store
+from fingerlog.store.layout import UNDATED, StoreError, check_store
 from fingerlog.store.reports import BUILD_RULE_HITS_SQL, REPORTS, failure_statuses_sql
 from fingerlog.store.schema import TABLES, sql_type
 
@@ -103,7 +103,11 @@ def open_store(
     """
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
-    con.execute(init_sql(store, days=days, as_of=as_of))
+    try:
+        con.execute(init_sql(store, days=days, as_of=as_of))
+    except duckdb.Error as exc:  # a damaged part, or parts not written by this schema
+        con.close()
+        raise StoreError(f"{store}: cannot read the store: {str(exc).strip()}") from None
     return con
 
 

@@ -15,7 +15,10 @@ what ``query_string`` did *implicitly* and the DSL does not:
 * Lucene 4.10's regexp syntax reads ``\\d`` as a literal ``d`` where Lucene
   8.6+ reads a digit class (and 9+ rejects ``\\q``), so escapes are rewritten;
 * the default field ``_all`` no longer exists: it becomes the ``copy_to``
-  field of the index template (:data:`fingerlog.backends.es_target.ALL_FIELD`).
+  field of the index template (:data:`fingerlog.backends.es_target.ALL_FIELD`),
+  or matches nothing when the profile had no ``_all`` either;
+* keyword semantics live on a ``.keyword`` subfield in an index made by ES's
+  dynamic mapping (:class:`fingerlog.backends.es_target.IndexLayout`).
 
 What no DSL can make exact is reported as a :class:`Finding` with the node's
 span; the caller turns it into a warning (or an error with ``--strict``).
@@ -55,11 +58,16 @@ MAX_FUZZY_EDITS = 2
 #: ES 1.x query_string defaults for fuzzy terms (QueryParserSettings).
 ES1_FUZZY_MAX_EXPANSIONS = 50
 
-#: the DSL of a query that matches nothing (ES 1.x's answer to a query that parsed to nothing).
-MATCH_NONE: dict[str, Any] = {"match_none": {}}
-
 #: Query DSL JSON object.
 Dsl = dict[str, Any]
+
+#: the DSL of a query that matches nothing (ES 1.x's answer to a query that parsed to nothing);
+#: compare with it, but build with :func:`match_none` (callers may modify what they get).
+MATCH_NONE: Dsl = {"match_none": {}}
+
+
+def match_none() -> Dsl:
+    return {"match_none": {}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +217,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         if isinstance(node, (Term, Phrase)) and not self._tokens(node.text):
             return None
         if not self.mapping.all_field:
-            return MATCH_NONE
+            return match_none()
         if isinstance(node, (Term, Phrase)):
             self.findings.append(Finding(node.span, "no _all field in the target index: searching every "
                                          "field instead (a phrase cannot span two fields any more)"))
@@ -217,7 +225,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
             return {"multi_match": {"query": node.text, "fields": ["*"], "type": kind, "lenient": True}}
         self.findings.append(Finding(node.span, f"no _all field in the target index: this {type(node).__name__} "
                                      "on the default field cannot be expressed; it matches nothing here"))
-        return MATCH_NONE
+        return match_none()
 
     def _tokens(self, text: str) -> list[tuple[str, int]]:
         return self.analyze(text, self.mapping.max_token_length)
@@ -365,4 +373,4 @@ def to_dsl(
     """Query DSL matching what ES 1.x's ``query_string`` matched for ``node`` under ``mapping``."""
     compiler = DslCompiler(mapping, target or Target(), analyzer or analyze)
     query = compiler.visit(node)
-    return Translation(MATCH_NONE if query is None else query, tuple(compiler.findings))
+    return Translation(match_none() if query is None else query, tuple(compiler.findings))

@@ -8,7 +8,7 @@ import pytest
 
 from fingerlog.mapping import load_mapping
 from fingerlog.query.parser import parse_query
-from fingerlog.rules import load_rule
+from fingerlog.rules import load_rule, load_rules
 from fingerlog.rules.guidelines import GUIDELINES, KNOWN_FIELDS, Severity, lint_rule, restricts_file
 
 
@@ -89,3 +89,35 @@ def test_every_field_the_sources_derive_is_known() -> None:
         if fmt.grok is not None:
             derived |= set(fmt.grok.groupindex) - {"logdate", "logmessage"}  # become @timestamp, message
     assert derived <= KNOWN_FIELDS
+
+
+@pytest.fixture(scope="module")
+def corpus_findings(corpus: Path) -> dict[str, set[str]]:
+    """Guideline ids per real elastic-recheck fingerprint (all 925 of them)."""
+    ruleset = load_rules(corpus / "elastic-recheck" / "queries")
+    assert len(ruleset.rules) == 925 and not ruleset.errors
+    mapping = load_mapping()
+    return {rule.id: {f.guideline.id for f in lint_rule(rule, mapping)} for rule in ruleset.rules}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("rule_id", "guideline"),
+    [
+        ("1224208", "FL101"),  # build_name:*-swift-python26*
+        ("1224208", "FL104"),
+        ("1103082", "FL102"),  # filename:"console.html"
+        ("1225664", "FL102"),  # filename:"logs/syslog.txt"
+        ("1261554", "FL103"),  # a message clause and nothing else
+        ("1295808", "FL106"),  # (a AND b) OR (c AND d) AND e AND f
+    ],
+)
+def test_real_fingerprints_that_break_a_guideline(corpus_findings: dict[str, set[str]], rule_id: str,
+                                                  guideline: str) -> None:
+    assert guideline in corpus_findings[rule_id]
+
+
+@pytest.mark.corpus
+def test_no_real_fingerprint_uses_a_field_called_unknown(corpus_findings: dict[str, set[str]]) -> None:
+    """FL105 has no false positive on the 925 fingerprints elastic-recheck really ran."""
+    assert [rule_id for rule_id, ids in corpus_findings.items() if "FL105" in ids] == []

@@ -27,6 +27,7 @@ import yaml
 
 from conformance.cases import BAD_REGEXPS, CASES, DOCS, FUZZY, REGEXPS
 from conformance.positives import generated_documents
+from conformance.random_queries import QueryGenerator
 from fingerlog.backends.automata import RegexpSyntaxError
 from fingerlog.backends.matcher import CompiledQuery, EventIndex, compile_query
 from fingerlog.errors import FingerlogError
@@ -276,3 +277,14 @@ def test_a_term_of_more_than_1024_tokens_fails_as_in_lucene(lucene: Any) -> None
     assert answers[0] == {"w"} and not isinstance(answers[1], set)
     problems, _ = _disagreements(queries, answers, docs, mapping)
     assert not problems, _report(problems)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_random_queries_over_the_edge_documents_get_lucenes_answer(lucene: Any, profile: str) -> None:
+    generator = QueryGenerator(seed=4)
+    queries = [CorpusQuery(f"random-{n}", generator.query()) for n in range(800)]
+    mapping = load_mapping(profile)
+    answers = lucene.match(_case_docs(), [q.text for q in queries], mapping)
+    problems, hits = _disagreements(queries, answers, _case_docs(), mapping)
+    assert not problems, _report(problems)
+    assert sum(1 for h in hits if h) > len(queries) / 5  # the generator is not trivially negative

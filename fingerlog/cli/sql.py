@@ -21,12 +21,12 @@ def command(store: Path, query: str, fmt: str, output: Path | None, days: int, a
     """Run a SQL QUERY (DuckDB dialect) over the hit store STORE.
 
     \b
-    Views:  hits    one row per fingerprint x matching event
-            builds  one row per scanned build (build_status, failed, rule_hits, ...)
-            errors  files that could not be read, builds that failed to scan
+    Views:  hits             one row per fingerprint x matching event
+            builds           one row per scanned build (build_status, failed, rule_hits, ...)
+            errors           files that could not be read, builds that failed to scan
             build_rule_hits  one row per build x fingerprint that matched it
-            rules   the current rule set (rules_history: every snapshot)
-            report_*  the views behind `fingerlog report` (window: --days, --as-of)
+            rules            the current rule set (rules_history: every snapshot)
+            report_*         the views behind `fingerlog report` (window: --days, --as-of)
     Columns are documented in docs/store.md.
 
     \b

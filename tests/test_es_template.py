@@ -25,6 +25,7 @@ from fingerlog.cli.es_template import pipeline_from_sources
 from fingerlog.mapping import FieldKind, available_mappings, load_mapping
 from fingerlog.sources import grok as g
 from fingerlog.sources.formats import FORMATS
+from fingerlog.sources.job import TAG_DROPS
 
 
 def _mappings(template: dict) -> dict:
@@ -151,6 +152,19 @@ def test_pipeline_carries_the_sources_table_and_templates() -> None:
         "message": "%{verb} %{request} %{response}",
         "logdate": "%{timestamp}",
     }
+
+
+def test_drops_come_from_the_sources_tables() -> None:
+    """Every line the local sources drop before grouping is dropped by the pipeline too."""
+    drops = {p["drop"]["tag"]: p["drop"]["if"] for p in pipeline_from_sources(Target())["processors"] if "drop" in p}
+    for tag, pattern in TAG_DROPS.items():
+        assert drops[f"fingerlog-drop-{tag}"].endswith(f"=~ /{pattern.decode().replace('/', chr(92) + '/')}/")
+    for fmt in FORMATS.values():
+        if fmt.grok is not None and fmt.drop is not None:
+            tags = ES_GROK[fmt.name][0]
+            assert f"ctx.message =~ /{fmt.drop.pattern.decode().replace('/', chr(92) + '/')}/" in \
+                drops[f"fingerlog-drop-{'-'.join(tags)}"]
+    assert drops["fingerlog-drop-debug"] == "ctx.loglevel == 'DEBUG'"
 
 
 def test_formats_are_chosen_in_logstash_order() -> None:

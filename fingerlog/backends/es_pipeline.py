@@ -33,6 +33,15 @@ class TagRule:
 
 
 @dataclass(frozen=True, slots=True)
+class DropRule:
+    """Events of files with any of ``tags`` whose message matches ``pattern`` (a regex
+    searched, Python and Java alike) are thrown away, as logstash's first filters did."""
+
+    tags: tuple[str, ...]
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
 class FormatTemplates:
     """What replaces ``message`` and fills ``logdate`` after a format's grok matched."""
 
@@ -91,15 +100,6 @@ REQUEST_ID_GROK = r"\[(?<request_id>req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 
 #: Captures that fingerlog keeps only when non-empty (grok stores empty matches as "").
 CAPTURES = ("loglevel", "module", "pid", "syslog_host", "syslog_pid", "syslog_program")
-
-#: Events logstash dropped before grok, by processor tag: devstack xtrace lines in screen
-#: logs and the <pre> wrapper of Jenkins consoles (painless conditions on the derived tags).
-DEFAULT_DROPS: Mapping[str, str] = {
-    "fingerlog-drop-xtrace": "ctx.tags.contains('screen') && ctx.message instanceof String "
-    "&& ctx.message.startsWith('+ ')",
-    "fingerlog-drop-pre": "(ctx.tags.contains('console') || ctx.tags.contains('console.html')) "
-    "&& (ctx.message == '<pre>' || ctx.message == '</pre>')",
-}
 
 #: a scratch field naming the format whose grok ran, removed at the end.
 FORMAT_FIELD = "fingerlog_format"
@@ -171,6 +171,14 @@ def _has_any(tags: Sequence[str]) -> str:
     return " || ".join(f"ctx.tags.contains('{t}')" for t in tags)
 
 
+def _drop_processor(rule: DropRule) -> dict[str, Any]:
+    """A ``drop`` with a painless regex (``script.painless.regex.enabled`` is ``limited``,
+    enough for these, by default since ES 7.10 and in OpenSearch)."""
+    regex = rule.pattern.replace("/", "\\/")
+    condition = f"({_has_any(rule.tags)}) && ctx.message instanceof String && ctx.message =~ /{regex}/"
+    return {"drop": {"tag": f"fingerlog-drop-{'-'.join(rule.tags)}", "if": condition}}
+
+
 def _grok_processors(formats: Sequence[FormatTemplates], target: Target) -> list[dict[str, Any]]:
     """One grok per format, selected by tags in logstash's if/else order."""
     wanted = {f.name for f in formats}
@@ -200,13 +208,13 @@ def ingest_pipeline(
     formats: Sequence[FormatTemplates],
     *,
     compression_suffixes: Sequence[str] = (".gz", ".bz2", ".xz"),
-    drops: Mapping[str, str] | None = None,
+    drops: Sequence[DropRule] = (),
     target: Target | None = None,
 ) -> dict[str, Any]:
     """The pipeline body (``PUT _ingest/pipeline/<name>``).
 
-    ``drops`` maps a processor tag to a painless condition on events logstash
-    threw away before grok (DEBUG events are dropped after it, as in logstash).
+    ``drops`` are the events logstash threw away before grok (DEBUG events
+    are dropped after it, as in logstash).
     """
     target = target or Target()
     unknown = sorted({f.name for f in formats} - set(ES_GROK))
@@ -225,8 +233,7 @@ def ingest_pipeline(
             }
         }
     ]
-    for tag, condition in (DEFAULT_DROPS if drops is None else drops).items():
-        processors.append({"drop": {"tag": tag, "if": condition}})
+    processors += [_drop_processor(rule) for rule in drops]
     processors += _grok_processors(formats, target)
     processors += [
         {"drop": {"tag": "fingerlog-drop-debug", "if": "ctx.loglevel == 'DEBUG'"}},

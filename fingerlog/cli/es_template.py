@@ -6,20 +6,24 @@ import json
 
 import click
 
-from fingerlog.backends.es_pipeline import FormatTemplates, TagRule, ingest_pipeline
+from fingerlog.backends.es_pipeline import ES_GROK, DropRule, FormatTemplates, TagRule, ingest_pipeline
 from fingerlog.backends.es_target import EsVersion, Target, parse_version
 from fingerlog.backends.es_template import DEFAULT_INDEX_PATTERNS, index_template, template_api_path
 from fingerlog.errors import UsageError
 from fingerlog.mapping import MappingError, load_mapping
 from fingerlog.sources.filetypes import COMPRESSION_SUFFIXES, FILE_RULES
 from fingerlog.sources.formats import FORMATS
+from fingerlog.sources.job import TAG_DROPS
 
 
 def pipeline_from_sources(target: Target) -> dict[str, object]:
-    """The ingest pipeline built from the table and formats the local sources use."""
+    """The ingest pipeline built from the tables and formats the local sources use."""
     rules = [TagRule(rule.pattern, rule.tags) for rule in FILE_RULES]
-    formats = [FormatTemplates(f.name, f.message, f.logdate) for f in FORMATS.values() if f.grok is not None]
-    return ingest_pipeline(rules, formats, compression_suffixes=COMPRESSION_SUFFIXES, target=target)
+    grokked = [f for f in FORMATS.values() if f.grok is not None]
+    formats = [FormatTemplates(f.name, f.message, f.logdate) for f in grokked]
+    drops = [DropRule((tag,), pattern.decode()) for tag, pattern in TAG_DROPS.items()]
+    drops += [DropRule(ES_GROK[f.name][0], f.drop.pattern.decode()) for f in grokked if f.drop is not None]
+    return ingest_pipeline(rules, formats, compression_suffixes=COMPRESSION_SUFFIXES, drops=drops, target=target)
 
 
 @click.command("es-template")

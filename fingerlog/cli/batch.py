@@ -75,8 +75,12 @@ class Progress:
 @click.option("--field", "field_pairs", multiple=True, metavar="NAME=VALUE", help="A build field for every build (repeatable); wins over the logs and the manifest.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the number of cores", help="Worker processes.")
 @click.option("--rescan", is_flag=True, help="Scan builds again even if the store has them with these rules.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: a process pool on this machine. dask: a Dask cluster (see docs/scale-out.md).")  # fmt: skip
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="With --engine dask: the running Dask scheduler to submit to. Default: a local cluster of --jobs workers.")  # fmt: skip
 def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, mapping: str | None, manifest: Path | None,
-            field_pairs: tuple[str, ...], jobs: int, rescan: bool) -> None:  # fmt: skip
+            field_pairs: tuple[str, ...], jobs: int, rescan: bool, engine: str, scheduler: str | None) -> None:  # fmt: skip
     """Scan every job of ARCHIVE(s) with the fingerprints into the Parquet store STORE.
 
     ARCHIVE is a job directory, a directory of job directories (and of
@@ -91,8 +95,11 @@ def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, map
     \b
     Example:
       fingerlog batch archive/ --manifest builds.csv --out store/ --jobs 4
+      fingerlog batch archive/ --out store/ --engine dask --scheduler tcp://10.0.0.5:8786
       fingerlog report store/ --days 14 classification-rate
     """
+    if scheduler is not None and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
     if not archives and manifest is None:
         raise UsageError("give at least one ARCHIVE, or a --manifest listing the jobs")
     overrides = _fields(field_pairs)
@@ -108,9 +115,15 @@ def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, map
         raise UsageError(f"{rules_dir or DEFAULT_RULES}: no usable rule")
     spec = BatchSpec(str(store.resolve()), tuple(ruleset.rules), ruleset.digest, field_mapping)
     progress = Progress(enabled=sys.stderr.isatty())
+    rows = [rule_row(r) for r in ruleset.rules]
     try:
-        result = run_batch(tasks, spec, [rule_row(r) for r in ruleset.rules], jobs=jobs, rescan=rescan,
-                           on_build=progress.build, on_start=progress.start)  # fmt: skip
+        if engine == "dask":
+            from fingerlog.engine.dask_engine import run_batch_dask
+
+            result = run_batch_dask(tasks, spec, rows, jobs=jobs, scheduler=scheduler, rescan=rescan,
+                                    on_build=progress.build, on_start=progress.start)  # fmt: skip
+        else:
+            result = run_batch(tasks, spec, rows, jobs=jobs, rescan=rescan, on_build=progress.build, on_start=progress.start)
     finally:
         progress.close()
     click.echo(

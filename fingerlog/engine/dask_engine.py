@@ -1,0 +1,158 @@
+"""The Dask engine: the local engine's per-build unit, run by the workers of a Dask cluster.
+
+The driver only lists builds and collects :class:`BuildSummary` records: each
+Dask task runs :func:`fingerlog.engine.batch.scan_and_store` (the function the
+local process pool runs) for a group of builds, and that function writes the
+builds' Parquet parts itself, under deterministic names.  A task retried
+because its worker died, or run twice, therefore rewrites the same parts: the
+store never holds a duplicate and never misses a row.
+
+Small builds are grouped so that the scheduler's per-task cost (a few
+milliseconds) stays small next to the scanning; groups stay small enough that
+every worker gets several of them, so the cluster stays busy to the end.
+The driver keeps a bounded window of groups in flight, so its memory does not
+grow with the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from fingerlog.engine.archive import BuildTask
+from fingerlog.engine.batch import (
+    BatchError,
+    BatchResult,
+    BatchSpec,
+    BuildSummary,
+    finish_store,
+    prepare_store,
+    scan_and_store,
+)
+from fingerlog.store.rules import RuleRow
+
+#: groups per worker the grouping aims at: enough for the last ones to balance the load.
+GROUPS_PER_WORKER = 8
+#: the most builds one task scans (progress is reported per task).
+MAX_GROUP = 16
+#: groups queued per worker beyond the one it runs: keeps workers fed, the driver small.
+QUEUED_PER_WORKER = 3
+#: how often a group is retried after its worker died (or it failed to write the store).
+RETRIES = 3
+
+
+def scan_group(tasks: Sequence[BuildTask], spec: BatchSpec) -> list[BuildSummary]:
+    """Scan and store each build of one group: the body of a Dask task."""
+    return [scan_and_store(task, spec) for task in tasks]
+
+
+def group_tasks(tasks: Sequence[BuildTask], workers: int) -> list[list[BuildTask]]:
+    """Consecutive groups of builds, about ``GROUPS_PER_WORKER`` per worker, each at most ``MAX_GROUP``."""
+    size = max(1, min(MAX_GROUP, len(tasks) // max(1, workers * GROUPS_PER_WORKER)))
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+
+
+def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
+    """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is None:
+        cluster = stack.enter_context(
+            LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                         silence_logs=logging.ERROR)  # fmt: skip
+        )
+        return stack.enter_context(Client(cluster))
+    import dask
+
+    # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s by default) bounds both waits
+    timeout = dask.config.get("distributed.comm.timeouts.connect")
+    try:
+        client = stack.enter_context(Client(scheduler, timeout=timeout))
+        client.wait_for_workers(1, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise BatchError(f"cannot use the Dask scheduler at {scheduler}: {exc or type(exc).__name__}") from None
+    return client
+
+
+def run_dask(
+    tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int, scheduler: str | None = None
+) -> Iterator[BuildSummary]:
+    """Scan ``tasks`` on a Dask cluster, yielding summaries as groups of builds finish.
+
+    Without ``scheduler`` a local cluster of ``jobs`` worker processes is
+    started (and stopped at the end); with ``scheduler`` (``tcp://HOST:PORT``)
+    the builds go to that running cluster, whose workers must have fingerlog
+    installed and reach the archive and the store by the same locations.
+    """
+    if not tasks:
+        return
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    with ExitStack() as stack:
+        client = _client(scheduler, jobs, stack)
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        shared_spec = client.scatter(spec, broadcast=True, hash=False)
+        groups = iter(group_tasks(tasks, workers))
+        pending: set[Any] = set()
+        finished = as_completed()
+
+        def submit(group: list[BuildTask]) -> None:
+            future = client.submit(scan_group, group, shared_spec, retries=RETRIES, pure=False)
+            pending.add(future)
+            finished.add(future)
+
+        for group in groups:
+            submit(group)
+            if len(pending) >= workers * (1 + QUEUED_PER_WORKER):
+                break
+        try:
+            for future in finished:
+                pending.discard(future)
+                summaries = future.result()
+                future.release()
+                yield from summaries
+                group = next(groups, None)
+                if group is not None:
+                    submit(group)
+        except KilledWorker as exc:
+            raise BatchError(
+                f"Dask workers died {RETRIES + 1} times running the same builds ({exc}); the builds committed "
+                "so far are in the store: run the same command again to resume"
+            ) from None
+        except FutureCancelledError:
+            raise BatchError("the Dask cluster cancelled the batch (scheduler restarted or shut down)") from None
+        finally:
+            # an interrupted driver does not leave its queued builds running on a shared cluster
+            if pending:
+                client.cancel(list(pending))
+
+
+def run_batch_dask(
+    tasks: Sequence[BuildTask],
+    spec: BatchSpec,
+    rules: Sequence[RuleRow],
+    *,
+    jobs: int,
+    scheduler: str | None = None,
+    rescan: bool = False,
+    on_build: Callable[[BuildSummary], None] = lambda summary: None,
+    on_start: Callable[[int, int], None] = lambda todo, skipped: None,
+) -> BatchResult:
+    """:func:`fingerlog.engine.batch.run_batch` with the builds scanned on a Dask cluster (same store, same resume)."""
+    store = Path(spec.store)
+    started = time.perf_counter()
+    todo = prepare_store(store, spec, rules, tasks, rescan=rescan)
+    result = BatchResult(skipped=len(tasks) - len(todo))
+    on_start(len(todo), result.skipped)
+    for summary in run_dask(todo, spec, jobs=jobs, scheduler=scheduler):
+        result.add(summary)
+        on_build(summary)
+    finish_store(store, spec.rules_digest)
+    result.seconds = time.perf_counter() - started
+    return result

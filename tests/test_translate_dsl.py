@@ -244,6 +244,7 @@ def test_dynamic_layout_has_no_catch_all_field() -> None:
     term = to_dsl(Term("_all", "ERROR", span=Span(0, 5)), KEYWORD, DYNAMIC)
     assert term.value == {"multi_match": {"query": "ERROR", "fields": ["*"], "type": "best_fields", "lenient": True}}
     assert [f.span for f in term.findings] == [Span(0, 5)]
+    assert Q(term.value).to_dict() == term.value
     prefix = to_dsl(Prefix("_all", "err", span=Span(0, 4)), KEYWORD, DYNAMIC)
     assert prefix.value == MATCH_NONE and len(prefix.findings) == 1
     # a profile without _all matched nothing there anyway: exact, no finding

@@ -18,7 +18,6 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
 
 from fingerlog.records import Event
 from fingerlog.sources import load_sample_events, open_job

@@ -20,7 +20,13 @@ Contract additions (beyond docs/ARCHITECTURE.md):
   those with ``iter_events``.
 - An event is at most ``MAX_EVENT_LINES`` lines; a line at most
   ``MAX_LINE_BYTES`` bytes (``line-too-long`` recorded via ``LogFile.record_long_line``).
-- A tar member's ``open_stream()`` works once, before the next file is requested.
+- A tar member's ``open_stream()`` works once, before the next file is requested;
+  other files reopen on each call.  ``Job.files()`` lists the files afresh on each call.
+- ``LogFormat.drop`` is the compiled drop pattern (or None) the engine groups with.
+- A single file given as the location takes its build fields from the nearest
+  ``zuul-info/`` above it (its ``filename`` is then its path inside that job), or
+  from a logs.openstack.org path.
+- JSON-lines events take ``--field`` overrides on top of each document.
 """
 
 from __future__ import annotations

@@ -4,14 +4,13 @@ The engine normally scans buffers itself and only widens candidate lines into
 events; this pass is for rules with no literal to look for, and for tests.
 Memory stays bounded: a line is kept up to :data:`MAX_LINE_BYTES` (the rest is
 skipped and recorded as ``line-too-long``) and an event up to
-:data:`~fingerlog.sources.formats.MAX_EVENT_LINES` lines.
+:data:`MAX_EVENT_LINES` lines.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
 
-from fingerlog.sources.formats import MAX_EVENT_LINES
 from fingerlog.sources.streams import BLOCK
 
 if TYPE_CHECKING:
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
 
 #: the longest line materialised; longer lines keep their first MAX_LINE_BYTES bytes.
 MAX_LINE_BYTES = 1 << 20
+#: logstash's multiline codec flushed an event at 500 lines; so do we (bounds memory).
+MAX_EVENT_LINES = 500
 
 
 def _bounded(head: bytes, piece: bytes, over: bool, cap: int) -> tuple[bytes, bool]:

@@ -13,23 +13,19 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterator, Mapping
-
-from fingerlog.sources import grok as g
-from fingerlog.sources.documents import document_fields
-from fingerlog.sources.timestamps import to_timestamp
+from typing import TYPE_CHECKING, BinaryIO, Iterator, Mapping
 
 from fingerlog.records import Event
+from fingerlog.sources import grok as g
+from fingerlog.sources.documents import document_fields
+from fingerlog.sources.events import MAX_EVENT_LINES, iter_events
+from fingerlog.sources.timestamps import to_timestamp
 
-if TYPE_CHECKING:
-    from typing import BinaryIO
-
+if TYPE_CHECKING:  # job.py builds LogFiles around formats: import only for the annotations
     from fingerlog.sources.job import LogFile
 
 #: a pattern that never matches: formats whose every line starts an event.
 NEVER = re.compile(rb"(?!)")
-#: logstash's multiline codec flushed an event at 500 lines; so do we (bounds memory).
-MAX_EVENT_LINES = 500
 #: fields logstash captured only to build ``message`` and ``@timestamp``, then removed.
 _SCRATCH = frozenset({"logdate", "logmessage"})
 _TEMPLATE_FIELD = re.compile(r"%\{([^}]+)\}")
@@ -137,8 +133,6 @@ class LogFormat:
 
     def iter_events(self, stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:
         """Every event of ``stream`` (a full pass; the engine prefers its windowed scan)."""
-        from fingerlog.sources.events import iter_events
-
         return iter_events(stream, logfile)
 
 

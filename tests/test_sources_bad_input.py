@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import lzma
 import os
 import tarfile
 from pathlib import Path
@@ -148,4 +150,20 @@ def test_invalid_build_metadata_is_recorded_and_the_job_still_reads(tmp_path: Pa
     opened = open_job(job)
     events = list(opened.events())
     assert ("zuul-info/inventory.yaml", "invalid-metadata") in _kinds(opened.errors)
+    assert _good_events_complete(events)
+
+
+@pytest.mark.parametrize(
+    "suffix, compress, kind",
+    [(".bz2", bz2.compress, "bz2"), (".xz", lzma.compress, "xz")],
+)
+def test_corrupt_and_truncated_bz2_and_xz(suffix: str, compress, kind: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = compress(b"".join(b"2013-10-18 17:39:43.966 | line %d\n" % i for i in range(50000)))
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "screen-good.txt").write_bytes(_good())
+    (job / ("cut.txt" + suffix)).write_bytes(data[: len(data) // 2])
+    (job / ("garbage.txt" + suffix)).write_bytes(b"not compressed at all\n" * 10)
+    events, errors = _scan(job)
+    assert sorted(_kinds(errors)) == [("cut.txt", f"truncated-{kind}"), ("garbage.txt", f"corrupt-{kind}")]
     assert _good_events_complete(events)

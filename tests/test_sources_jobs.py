@@ -267,3 +267,10 @@ def test_files_are_classified_by_name_then_content(name: str, head: str, format_
 def test_a_missing_location_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(JobError, match="no such file"):
         open_job(tmp_path / "nope")
+
+
+def test_concatenated_gzip_members_read_as_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "console.html.gz"
+    path.write_bytes(gzip.compress(b"2013-10-18 14:01:02.345 | one\n") + gzip.compress(b"2013-10-18 14:01:03.456 | two\n"))
+    job = open_job(path)
+    assert [e.first("message") for e in job.events()] == ["one", "two"] and job.errors == []

@@ -35,6 +35,7 @@ GOOD = 'message:"No valid host was found" AND tags:"screen-n-sch.txt"'
         ('message:"a b" AND tags:"console" OR tags:"syslog"', "FL106", "add parentheses"),
         ('message:"a b" AND tags:"console" message:"c"', "FL106", "implicit OR"),
         ('message:"a b" AND loglevel:DEBUG AND tags:"screen"', "FL107", "loglevel:DEBUG"),
+        ('tags:"console" AND NOT message:"all fine"', "FL108", "every event is evaluated"),
         ('message:/.*fail.*/ AND tags:"console"', "FL108", "every event is evaluated"),
     ],
 )

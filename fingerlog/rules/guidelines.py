@@ -19,7 +19,7 @@ import enum
 from dataclasses import dataclass
 from typing import Iterator
 
-from fingerlog.backends.literals import required_literals
+from fingerlog.backends.literals import key_literals, required_literals
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, Exists, MatchAll, Node, Occur, Phrase, Prefix, Regexp, Span, Term, Wildcard
 from fingerlog.query.nodes import WildcardToken
@@ -214,7 +214,7 @@ def lint_rule(rule: Rule, mapping: FieldMappings) -> list[Finding]:
     for mixed in mixed_operator_levels(rule.query_text, default_field=mapping.default_field):
         kind = "an implicit OR (juxtaposed clauses)" if mixed.implicit_or else "OR"
         raw.append((MIXED_AND_OR, mixed.span, f"AND and {kind} at the same level; add parentheses"))
-    if required_literals(rule.query, mapping) is None:
+    if key_literals(required_literals(rule.query, mapping)) is None:
         raw.append((NO_REQUIRED_LITERAL, None, "no literal every match must contain; every event is evaluated"))
     findings = []
     for guideline, span, message in raw:

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 
 from fingerlog.backends.dsl import Finding
-from fingerlog.backends.es_target import ALL_FIELD, Target
+from fingerlog.backends.es_target import ALL_FIELD, EsVersion, IndexLayout, Target
 from fingerlog.backends.kibana import discover_url, for_modern_query_string, rison_string
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.mapping import load_mapping
@@ -63,3 +63,12 @@ def test_url_carries_the_query_and_time_window() -> None:
     query = re.fullmatch(r"\(query:\(language:lucene,query:'(.*)'\)\)", state)
     assert query is not None
     assert query.group(1).replace("!'", "'").replace("!!", "!") == '+message:"it\'s down!" +build_name:gate*'
+
+
+def test_bare_terms_are_reported_without_a_catch_all_field() -> None:
+    """Only the clause that still means something: `"..."` has no token and is dropped anyway."""
+    findings: list[Finding] = []
+    dynamic = Target.for_layout(EsVersion.ES8, IndexLayout.DYNAMIC)
+    rewritten = for_modern_query_string(parse_query('ERROR OR "..." OR build_name:x'), KEYWORD, dynamic, findings)
+    assert to_lucene(rewritten) == 'ERROR "..." build_name.keyword:x'
+    assert [f.span for f in findings] == [parse_query("ERROR").span]

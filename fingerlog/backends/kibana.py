@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import quote
 
+from fingerlog.backends.analysis import analyze
 from fingerlog.backends.dsl import Finding, Translation, is_analyzed, java_lower, modern_regexp
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
 from fingerlog.backends.lucene import to_lucene
@@ -23,9 +24,11 @@ from fingerlog.query.nodes import (
     Fuzzy,
     MatchAll,
     Node,
+    Phrase,
     Prefix,
     Range,
     Regexp,
+    Term,
     Wildcard,
     WildcardToken,
 )
@@ -38,7 +41,8 @@ DEFAULT_TIME_FROM = "now-30d"
 def _rename(node: Node, mapping: FieldMappings, target: Target, findings: list[Finding]) -> Node:
     if isinstance(node, (Bool, MatchAll)):
         return node
-    if node.field == LEGACY_ALL_FIELD and target.all_field is None and mapping.all_field:
+    dropped = isinstance(node, (Term, Phrase)) and not analyze(node.text, mapping.max_token_length)
+    if node.field == LEGACY_ALL_FIELD and target.all_field is None and mapping.all_field and not dropped:
         findings.append(Finding(node.span, "no _all field in the target index: a bare term searches "
                                 "every field (index.query.default_field), not one concatenated field"))
     whole_value = not isinstance(node, Exists) and not is_analyzed(mapping, node.field)

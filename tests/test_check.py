@@ -154,3 +154,10 @@ def test_loader_warnings_are_shown_but_do_not_fail(report: CheckReport) -> None:
                                        "--format", "github"])
     assert any(line.startswith("::warning file=") and "declared-overlap.yaml,line=2" in line and "titel" in line
                for line in result.output.splitlines())
+
+
+def test_help_teaches_the_layout_and_ends_with_examples() -> None:
+    result = CliRunner().invoke(main, ["check", "--help"])
+    assert result.exit_code == 0
+    assert "FIXTURES/rules/<rule-id>/positive/" in result.output and "FIXTURES/clean/<job>/" in result.output
+    assert result.output.rstrip().splitlines()[-1].strip().startswith("fingerlog check ")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from fingerlog.errors import UsageError
-
 #: The field the index template fills with ``copy_to`` from every field, so a
 #: bare term (ES 1.x's ``_all``) has somewhere to go: Elasticsearch 6+ dropped
 #: ``_all`` and reserves names starting with ``_``.
@@ -68,12 +66,3 @@ class Target:
         if whole_value and self.keyword_subfield and not field.endswith("." + self.keyword_subfield):
             return f"{field}.{self.keyword_subfield}"
         return field
-
-
-def parse_version(text: str) -> EsVersion:
-    """``--es-version`` value to an :class:`EsVersion`, with a usage error naming the choices."""
-    try:
-        return EsVersion(text.lower())
-    except ValueError:
-        choices = ", ".join(v.value for v in EsVersion)
-        raise UsageError(f"unknown Elasticsearch version {text!r}; choose one of: {choices}") from None

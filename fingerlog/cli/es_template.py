@@ -7,7 +7,7 @@ import json
 import click
 
 from fingerlog.backends.es_pipeline import ES_GROK, DropRule, FormatTemplates, TagRule, ingest_pipeline
-from fingerlog.backends.es_target import EsVersion, Target, parse_version
+from fingerlog.backends.es_target import EsVersion, Target
 from fingerlog.backends.es_template import DEFAULT_INDEX_PATTERNS, index_template, template_api_path
 from fingerlog.errors import UsageError
 from fingerlog.mapping import MappingError, load_mapping
@@ -57,7 +57,7 @@ def command(mapping_name: str | None, es_version: str, name: str, index_patterns
         | curl -XPUT -H 'Content-Type: application/json' \\
                localhost:9200/_ingest/pipeline/fingerlog --data-binary @-
     """
-    target = Target(version=parse_version(es_version))
+    target = Target(version=EsVersion(es_version))
     try:
         mapping = load_mapping(mapping_name)
     except MappingError as exc:

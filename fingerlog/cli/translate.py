@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from fingerlog.backends.dsl import Finding
-from fingerlog.backends.es_target import EsVersion, IndexLayout, Target, parse_version
+from fingerlog.backends.es_target import EsVersion, IndexLayout, Target
 from fingerlog.backends.kibana import DEFAULT_KIBANA_URL
 from fingerlog.backends.translate import TranslationTarget, translate
 from fingerlog.errors import UsageError
@@ -65,7 +65,7 @@ def command(paths: tuple[Path, ...], to: str, mapping_name: str | None, es_versi
       fingerlog translate rules/ --to dsl --mapping keyword --es-version 8
       fingerlog translate rules/no-valid-host.yaml --to kibana-url --index-layout dynamic
     """
-    target = Target.for_layout(parse_version(es_version), IndexLayout(index_layout))
+    target = Target.for_layout(EsVersion(es_version), IndexLayout(index_layout))
     try:
         mapping = load_mapping(mapping_name)
     except MappingError as exc:

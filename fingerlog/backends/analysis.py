@@ -154,10 +154,11 @@ def analyze(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> list
     Positions count from 0 and step by one: Lucene 4.10 splits over-long
     tokens instead of dropping them, so no position is ever skipped.
     """
-    spans = token_spans(text, max_token_length)
     if text.isascii():
-        lowered = text.lower()
-        return [(lowered[start:end], pos) for pos, (start, end) in enumerate(spans)]
+        tokens = _ASCII_TOKEN.findall(text.lower())
+        if not tokens or max(map(len, tokens)) <= max_token_length:
+            return list(zip(tokens, range(len(tokens))))
+    spans = token_spans(text, max_token_length)
     return [(lower(text[start:end]), pos) for pos, (start, end) in enumerate(spans)]
 
 
@@ -172,8 +173,8 @@ def lower(text: str) -> str:
 # join letters and digits, ``:`` only letters, ``,`` and ``;`` only digits.
 # Every join is decided by its neighbours alone, so the greedy match is the longest.
 _ASCII_TOKEN = re.compile(
-    r"_*[A-Za-z0-9]"
-    r"(?:[A-Za-z0-9_]|(?<=[A-Za-z])[.:'](?=[A-Za-z])|(?<=[0-9])[.,;'](?=[0-9]))*"
+    r"_*[A-Za-z0-9][A-Za-z0-9_]*"
+    r"(?:(?:(?<=[A-Za-z])[.:'](?=[A-Za-z])|(?<=[0-9])[.,;'](?=[0-9]))[A-Za-z0-9_]*)*"
 )
 
 

@@ -248,3 +248,16 @@ def test_the_store_holds_exactly_what_the_scan_of_a_real_job_found(corpus: Path,
         for h in scan.hits
     )
     assert con.execute("SELECT failed, cardinality(rule_hits) > 0 FROM builds").fetchall() == [(True, True)]
+
+
+def test_without_a_terminal_progress_is_a_few_log_lines(archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fingerlog.cli.batch as batch_cli
+
+    archive_dir, rules, plan = archive
+    monkeypatch.setattr(batch_cli, "LOG_EVERY", 0.0)  # a line per build instead of one a minute
+    listing = tmp_path / "jobs.list"
+    listing.write_text(f"{plan[1].path}\n{plan[2].path}\n")
+    result = CliRunner().invoke(main, ["batch", str(listing), "--rules", str(rules), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("batch: ")]
+    assert [line.split(",")[0] for line in lines] == ["batch: 1/2 builds", "batch: 2/2 builds"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -30,15 +31,23 @@ def _fields(pairs: tuple[str, ...]) -> dict[str, str]:
     return fields
 
 
+#: seconds between two progress lines when stderr is not a terminal (CI logs stay short).
+LOG_EVERY = 60.0
+
+
 class Progress:
-    """A progress bar on a terminal (builds, MB, MB/s, hits, failed, ETA); silence otherwise."""
+    """A progress bar on a terminal (builds, MB, MB/s, hits, failed, ETA); a line a minute otherwise."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.bar: tqdm | None = None
         self.result = BatchResult()
+        self.todo = 0
+        self.started = self.logged = time.monotonic()
 
     def start(self, todo: int, skipped: int) -> None:
+        self.todo = todo
+        self.started = self.logged = time.monotonic()
         if skipped:
             click.echo(f"{skipped} builds already in the store with these rules: skipped (--rescan scans them again)", err=True)
         self.bar = tqdm(total=todo, unit="build", desc="builds", disable=not self.enabled, file=sys.stderr, dynamic_ncols=True)
@@ -51,7 +60,10 @@ class Progress:
                 self.bar.write(message, file=sys.stderr)
             else:
                 click.echo(message, err=True)
-        if not self.enabled or self.bar is None:
+        if not self.enabled:
+            self._log_line()
+            return
+        if self.bar is None:
             return
         elapsed = self.bar.format_dict.get("elapsed") or 0
         mb = self.result.bytes_read / 1e6
@@ -60,6 +72,18 @@ class Progress:
             refresh=False,
         )
         self.bar.update(1)
+
+    def _log_line(self) -> None:
+        now = time.monotonic()
+        if now - self.logged < LOG_EVERY:
+            return
+        self.logged = now
+        done = self.result.scanned + len(self.result.failed)
+        click.echo(
+            f"batch: {done}/{self.todo} builds, {self.result.bytes_read / 1e6:,.0f} MB, {self.result.hits:,} hits, "
+            f"{len(self.result.failed)} failed, {now - self.started:,.0f} s",
+            err=True,
+        )
 
     def close(self) -> None:
         if self.bar is not None:

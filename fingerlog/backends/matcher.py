@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 from fingerlog.backends import automata
 from fingerlog.backends.analysis import analyze
@@ -51,6 +51,7 @@ from fingerlog.query.nodes import (
 from fingerlog.query.parser import MAX_CLAUSE_COUNT
 from fingerlog.query.visitor import Visitor
 from fingerlog.records import Fields
+
 
 class TooManyClauses(FingerlogError):
     """A term analyzing to more tokens than a BooleanQuery may hold: ES refused the query."""
@@ -592,14 +593,12 @@ class CompiledQuery:
     mapping: FieldMappings
     _root: _Compiled = field(repr=False)
 
-    def index(self, fields: Fields) -> EventIndex:
-        """An :class:`EventIndex` for ``fields`` under this query's mapping (share it between rules)."""
-        return EventIndex(fields, self.mapping)
-
     def _event(self, event: Fields | EventIndex) -> EventIndex:
-        if isinstance(event, EventIndex):
-            return event
-        return EventIndex(event, self.mapping)
+        if not isinstance(event, EventIndex):
+            return EventIndex(event, self.mapping)
+        if event.mapping is not self.mapping and event.mapping != self.mapping:
+            raise ValueError(f"event indexed under mapping {event.mapping.name!r}, query compiled for {self.mapping.name!r}")
+        return event
 
     def matches(self, event: Fields | EventIndex) -> bool:
         """Whether Elasticsearch 1.x would return the event for this query.
@@ -617,7 +616,3 @@ def compile_query(node: Node, mapping: FieldMappings) -> CompiledQuery:
     """Compile a query tree under a field mapping (raises RegexpSyntaxError for a bad ``/regexp/``)."""
     return CompiledQuery(node, mapping, QueryCompiler(mapping).visit(node))
 
-
-def matches(node: Node, mapping: FieldMappings, fields: Mapping[str, tuple[str, ...]]) -> bool:
-    """One-off convenience: compile ``node`` and evaluate it on ``fields``."""
-    return compile_query(node, mapping).matches(fields)

@@ -79,6 +79,10 @@ PROBLEMS = [
     ("- query: a\n", "not-a-mapping", Severity.ERROR, 1, 1),
     ("query: [a\n", "yaml", Severity.ERROR, 2, 1),
     ("query: a AND\n", "query-syntax", Severity.ERROR, 1, 10),
+    ('query: ""\n', "query-syntax", Severity.ERROR, 1, 8),
+    ("query: !!python/object:os.system x\n", "yaml", Severity.ERROR, 1, 8),
+    ("", "not-a-mapping", Severity.ERROR, 0, 0),
+    ("query: null\n", "bad-type", Severity.ERROR, 1, 8),
 ]
 
 

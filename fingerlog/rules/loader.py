@@ -126,8 +126,8 @@ class _RuleFile:
             root = yaml.compose(self.source, Loader=_YAML_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-            self.problem(Severity.ERROR, "yaml", message, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
+            self.problem(Severity.ERROR, "yaml", _yaml_message(exc), mark.line + 1 if mark else 0,
+                         mark.column + 1 if mark else 0)
             return self.result
         except yaml.YAMLError as exc:
             self.problem(Severity.ERROR, "yaml", str(exc))
@@ -171,7 +171,7 @@ class _RuleFile:
             try:
                 values[key] = constructor.construct_object(value_node, deep=True)
             except yaml.YAMLError as exc:
-                self.at(value_node, Severity.ERROR, "yaml", str(exc))
+                self.at(value_node, Severity.ERROR, "yaml", _yaml_message(exc))
         fields = self.typed_fields(values, value_nodes)
         query = self.query(values, value_nodes, root)
         if query is None or fields is None:
@@ -248,9 +248,16 @@ class _RuleFile:
         return out if ok else None
 
 
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """PyYAML's explanation without its own position suffix (we print file:line:column)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+    return str(exc)
+
+
 def _location(source: str, path: str, node: yaml.ScalarNode, span: Span) -> SourceLocation:
     """File line/column (and caret width, clipped to the line) of ``span`` of a scalar's value."""
-    offsets = scalar_offsets(source, node)
+    offsets = scalar_offsets(source, node) if node.value else [node.start_mark.index]
     start = offsets[min(span.start, len(offsets) - 1)]
     last = offsets[min(max(span.end - 1, span.start), len(offsets) - 1)]
     line_start = source.rfind("\n", 0, start) + 1

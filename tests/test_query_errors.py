@@ -72,6 +72,12 @@ def test_too_many_clauses_is_rejected_like_lucenes_max_clause_count() -> None:
         parse_query(" ".join(["a"] * 1025))
 
 
+def test_absurd_nesting_is_an_error_not_a_crash() -> None:
+    parse_query("(" * 200 + "a" + ")" * 200)
+    with pytest.raises(QueryParseError, match="nested too deeply"):
+        parse_query("(" * 5000 + "a" + ")" * 5000)
+
+
 def test_error_is_a_fingerlog_error_with_line_column_and_caret() -> None:
     with pytest.raises(QueryParseError) as caught:
         parse_query('message:"x" AND\ntags:(a OR b')

@@ -422,11 +422,21 @@ def parse_query(text: str, *, default_field: str = "_all") -> Node:
     Raises :class:`QueryParseError` (with the span of the problem) for every
     query Lucene 4.10 / Elasticsearch 1.x would reject.
     """
-    return _Parser(text, default_field).top_level()
+    return _parse(_Parser(text, default_field))
+
+
+def _parse(parser: _Parser) -> Node:
+    """Run the parser, turning Python's recursion limit into a located error (Lucene's
+    generated parser recurses too, and fails with a StackOverflowError much deeper)."""
+    try:
+        return parser.top_level()
+    except RecursionError:
+        at = parser._last_end
+        raise parser.error("parentheses nested too deeply", Span(at, at + 1)) from None
 
 
 def operator_levels(text: str, *, default_field: str = "_all") -> list[Level]:
     """The conjunctions used at each nesting level of a (valid) query."""
     parser = _Parser(text, default_field)
-    parser.top_level()
+    _parse(parser)
     return parser.levels

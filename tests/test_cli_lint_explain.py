@@ -96,6 +96,12 @@ def test_explain_broken_rule_file_reports_file_position(pack: Path) -> None:
     assert err.startswith(f"fingerlog: error: {pack / 'broken.yaml'}:3:3: error: '(' is never closed")
 
 
+def test_explain_missing_rule_file_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("explain", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert "no such rule file" in err
+
+
 @pytest.mark.parametrize("command", ["lint", "explain"])
 def test_help_teaches_with_an_example(command: str) -> None:
     code, out, _ = run(command, "--help")

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from fingerlog.backends.lucene import UnprintableQuery, to_lucene
+from fingerlog.errors import UsageError
 from fingerlog.backends.matcher import compile_query
 from fingerlog.errors import FingerlogError, UsageError
 from fingerlog.mapping import load_mapping
@@ -161,7 +162,9 @@ def match_section(subject: Subject, event: Event, mapping_name: str | None) -> S
 def subject_of(target: str, default_field: str) -> Subject:
     """A rule file (an existing *.yaml path) or else query text."""
     path = Path(target)
-    if path.suffix in RULE_SUFFIXES and path.is_file():
+    if path.suffix in RULE_SUFFIXES and "\n" not in target:
+        if not path.is_file():
+            raise UsageError(f"no such rule file: {target} (to explain a query, quote it)")
         rule = load_rule(path)
         return Subject(rule.query_text, rule.query, "_all", rule)
     return Subject(target, parse_query(target, default_field=default_field), default_field)

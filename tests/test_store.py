@@ -14,7 +14,7 @@ from fingerlog.records import Build, BuildScan
 from fingerlog.store import RuleRow, StoreError, open_store, rule_row, write_build_scan
 from fingerlog.store.layout import MARKER, list_parts, part_path
 from fingerlog.store.schema import SCHEMA_VERSION, TABLES, sql_type
-from fingerlog.store.views import committed_builds
+from fingerlog.store.views import current_builds
 from fingerlog.store.writer import tidy, write_scan_failure
 from store_helpers import build_scan
 
@@ -84,8 +84,9 @@ def test_a_rescan_with_other_rules_supersedes_the_old_rows_and_tidy_removes_them
     expected = [("b1", "new", "v2", "2024-05-03"), ("b2", "old", "v1", "2024-05-01")]
     assert rows(tmp_path, current) == expected
     assert rows(tmp_path, "SELECT count(*) FROM raw_hits") == [(5,)]
-    con = open_store(tmp_path)
-    removed = tidy(tmp_path, committed=committed_builds(con), locations=[])
+    committed = {b.key: (b.day, b.rules_digest) for b in current_builds(tmp_path)}
+    assert committed == {"b1": ("2024-05-03", "v2"), "b2": ("2024-05-01", "v1")}
+    removed = tidy(tmp_path, committed=committed, locations=[])
     assert removed == 2  # b1's v1 hits and builds parts
     assert rows(tmp_path, "SELECT count(*) FROM raw_hits") == [(2,)]
     assert rows(tmp_path, current) == expected
@@ -162,8 +163,8 @@ def test_tidy_keeps_only_the_failures_still_current(tmp_path: Path) -> None:
     write_build_scan(tmp_path, build_scan("b0", location="/archive/ok"))
     for location, digest in (("/archive/ok", "v2"), ("/archive/bad", "v1"), ("/archive/bad", "v2")):
         write_scan_failure(tmp_path, location=location, digest=digest, kind="scan-failed", message=digest)
-    con = open_store(tmp_path)
-    tidy(tmp_path, committed=committed_builds(con), locations=["/archive/ok"], digest="v2")
+    committed = {b.key: (b.day, b.rules_digest) for b in current_builds(tmp_path)}
+    tidy(tmp_path, committed=committed, locations=["/archive/ok"], digest="v2")
     assert rows(tmp_path, "SELECT location, message FROM raw_errors") == [("/archive/bad", "v2")]
 
 

@@ -27,10 +27,10 @@ from fingerlog.engine.plan import RuleLike
 from fingerlog.engine.scan import scan_build
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
-from fingerlog.store import open_store, write_build_scan, write_rules
+from fingerlog.store import write_build_scan, write_rules
 from fingerlog.store.layout import check_store
 from fingerlog.store.rules import RuleRow
-from fingerlog.store.views import committed_builds
+from fingerlog.store.views import CurrentBuild, current_builds
 from fingerlog.store.writer import tidy, write_scan_failure
 
 
@@ -119,22 +119,19 @@ class BatchResult:
 def prepare_store(store: Path, spec: BatchSpec, rules: Sequence[RuleRow], tasks: Sequence[BuildTask], *, rescan: bool) -> list[BuildTask]:
     """Create or check the store, tidy what an interrupted run left, snapshot the rules; the builds still to scan."""
     check_store(store, create=True)
-    _tidy(store, spec.rules_digest)
+    current = _tidy(store, spec.rules_digest)
     write_rules(store, list(rules), digest=spec.rules_digest)
     if rescan:
         return list(tasks)
-    con = open_store(store)
-    done = {loc for (loc,) in con.execute("SELECT location FROM builds WHERE rules_digest = ?", [spec.rules_digest]).fetchall()}
-    con.close()
+    done = {b.location for b in current if b.rules_digest == spec.rules_digest}
     return [t for t in tasks if t.location not in done]
 
 
-def _tidy(store: Path, digest: str) -> None:
-    con = open_store(store)
-    committed = committed_builds(con)
-    locations = [loc for (loc,) in con.execute("SELECT location FROM builds").fetchall()]
-    con.close()
-    tidy(store, committed=committed, locations=locations, digest=digest)
+def _tidy(store: Path, digest: str) -> list[CurrentBuild]:
+    current = current_builds(store)
+    committed = {b.key: (b.day, b.rules_digest) for b in current}
+    tidy(store, committed=committed, locations=[b.location for b in current], digest=digest)
+    return current
 
 
 def finish_store(store: Path, digest: str) -> None:

@@ -12,6 +12,7 @@ The same SQL works from the ``duckdb`` CLI: :func:`init_sql` prints it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -111,6 +112,36 @@ def open_store(
     return con
 
 
-def committed_builds(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    """Build key -> (day, rules digest) of each build's current row."""
-    return {key: (day, digest) for key, day, digest in con.execute("SELECT build_key, day, rules_digest FROM builds").fetchall()}
+@dataclass(frozen=True, slots=True)
+class CurrentBuild:
+    """Where a build's current row lives and what it was scanned from: what resume and tidy need."""
+
+    key: str
+    rules_digest: str
+    day: str
+    location: str
+
+
+def current_builds(store: str | Path) -> list[CurrentBuild]:
+    """Each build's current row, reading only the few columns that identify it (fast on big stores)."""
+    store = Path(store).resolve()
+    check_store(store, create=False)
+    glob = store / "builds" / "day=*" / "*.parquet"
+    if not any(store.glob("builds/day=*/*.parquet")):
+        return []
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    try:
+        rows = con.execute(
+            f"""SELECT build_key, rules_digest, day, location FROM (
+                  SELECT build_key, rules_digest, day, location,
+                         row_number() OVER (PARTITION BY build_key
+                                            ORDER BY scanned_at DESC, rules_digest DESC, day DESC) AS newest
+                  FROM read_parquet({_quote(str(glob))}, hive_partitioning = true, hive_types = {{'day': VARCHAR}}))
+                WHERE newest = 1"""
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(f"{store}: cannot read the store: {str(exc).strip()}") from None
+    finally:
+        con.close()
+    return [CurrentBuild(*row) for row in rows]

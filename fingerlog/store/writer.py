@@ -103,7 +103,7 @@ def tidy(
     """Delete parts superseded by a build's committed scan; returns how many were deleted.
 
     ``committed`` maps each build key to the (day, rules digest) of its current
-    builds row (see :func:`fingerlog.store.views.committed_builds`);
+    builds row (see :func:`fingerlog.store.views.current_builds`);
     ``locations`` are the locations of builds now in the store, whose earlier
     scan failures are therefore obsolete, as are failures recorded with rules
     other than ``digest`` (the current rules) when it is given.  Call it only

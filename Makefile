@@ -29,8 +29,9 @@ test: $(STAMP)  ## run the test suite
 bench: $(STAMP)  ## scanning throughput against ripgrep and ISA-L (prints ratios)
 	$(PY) bench/scan_bench.py
 
-bench-batch: $(STAMP)  ## batch throughput (1 and 2 workers) and report query time on >= 1M hits
+bench-batch: $(STAMP)  ## batch throughput (1 and 2 workers, local and dask engines) and report query time on >= 1M hits
 	$(PY) bench/batch_bench.py
+	$(PY) bench/batch_dask_bench.py
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .cache

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from archive_gen import generate_archive, write_rules
 from fingerlog.cli import main
 from fingerlog.engine.archive import BuildTask
-from fingerlog.engine.dask_engine import GROUPS_PER_WORKER, MAX_GROUP, group_tasks
+from fingerlog.engine.batch import BuildSummary
+from fingerlog.engine.dask_engine import GROUPS_PER_WORKER, MAX_GROUP, TARGET_TASK_SECONDS, Grouper, group_size
 from fingerlog.store import open_store
 from fingerlog.store.schema import TABLES
 
@@ -143,19 +144,28 @@ def test_a_scheduler_needs_the_dask_engine(archive, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("builds", "workers", "sizes"),
+    ("mean_seconds", "remaining", "workers", "size"),
     [
-        (0, 2, []),
-        (5, 2, [1] * 5),  # fewer builds than groups wanted: one build per task
-        (32, 2, [2] * 16),  # 8 groups per worker
-        (33, 2, [2] * 16 + [1]),
-        (10_000, 2, [MAX_GROUP] * (10_000 // MAX_GROUP) + [10_000 % MAX_GROUP]),  # capped: progress stays fine-grained
-        (10_000, 100, [12] * (10_000 // 12) + [10_000 % 12]),
+        (None, 10_000, 2, 1),  # nothing measured yet: one build per task
+        (0.001, 10_000, 2, MAX_GROUP),  # tiny builds: grouped, up to the cap (progress stays fine-grained)
+        (0.0, 10_000, 2, MAX_GROUP),
+        (TARGET_TASK_SECONDS / 5, 10_000, 2, 5),  # about TARGET_TASK_SECONDS of work per task
+        (TARGET_TASK_SECONDS * 3, 10_000, 2, 1),  # big builds: one per task
+        (0.001, 2 * GROUPS_PER_WORKER * 3, 2, 3),  # near the end: enough groups left for every worker
+        (0.001, 5, 2, 1),
     ],
 )
-def test_builds_are_grouped_so_every_worker_gets_several_tasks(builds: int, workers: int, sizes: list[int]) -> None:
-    tasks = [BuildTask(f"/archive/job-{n}") for n in range(builds)]
-    groups = group_tasks(tasks, workers)
-    assert [len(g) for g in groups] == [s for s in sizes if s]
+def test_small_builds_are_grouped_by_measured_scan_time(mean_seconds: float | None, remaining: int, workers: int,
+                                                       size: int) -> None:  # fmt: skip
+    assert group_size(mean_seconds, remaining, workers) == size
+
+
+def test_the_grouper_hands_out_every_build_once_in_order() -> None:
+    tasks = [BuildTask(f"/archive/job-{n}") for n in range(500)]
+    grouper = Grouper(tasks, workers=2)
+    groups = [grouper.next_group() for _ in range(3)]
+    grouper.learn([BuildSummary(t.location, "scanned", duration=0.01) for g in groups for t in g])
+    while group := grouper.next_group():
+        groups.append(group)
+    assert [len(g) for g in groups[:4]] == [1, 1, 1, MAX_GROUP]
     assert [t for g in groups for t in g] == tasks
-    assert builds == 0 or len(groups) >= min(builds, workers * GROUPS_PER_WORKER)

@@ -8,8 +8,10 @@ because its worker died, or run twice, therefore rewrites the same parts: the
 store never holds a duplicate and never misses a row.
 
 Small builds are grouped so that the scheduler's per-task cost (a few
-milliseconds) stays small next to the scanning; groups stay small enough that
-every worker gets several of them, so the cluster stays busy to the end.
+milliseconds) stays small next to the scanning: the first builds go one per
+task, and once their scan times are known each task gets about
+``TARGET_TASK_SECONDS`` of work; groups stay small enough that every worker
+gets several of the remaining ones, so the cluster stays busy to the end.
 The driver keeps a bounded window of groups in flight, so its memory does not
 grow with the archive.
 """
@@ -35,7 +37,9 @@ from fingerlog.engine.batch import (
 )
 from fingerlog.store.rules import RuleRow
 
-#: groups per worker the grouping aims at: enough for the last ones to balance the load.
+#: seconds of scanning one task aims at: far above Dask's per-task cost (milliseconds).
+TARGET_TASK_SECONDS = 0.25
+#: groups per worker still wanted for what remains: enough for the last ones to balance the load.
 GROUPS_PER_WORKER = 8
 #: the most builds one task scans (progress is reported per task).
 MAX_GROUP = 16
@@ -50,10 +54,36 @@ def scan_group(tasks: Sequence[BuildTask], spec: BatchSpec) -> list[BuildSummary
     return [scan_and_store(task, spec) for task in tasks]
 
 
-def group_tasks(tasks: Sequence[BuildTask], workers: int) -> list[list[BuildTask]]:
-    """Consecutive groups of builds, about ``GROUPS_PER_WORKER`` per worker, each at most ``MAX_GROUP``."""
-    size = max(1, min(MAX_GROUP, len(tasks) // max(1, workers * GROUPS_PER_WORKER)))
-    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+def group_size(mean_seconds: float | None, remaining: int, workers: int) -> int:
+    """How many builds the next task gets, given the mean scan time so far (None: nothing measured yet)."""
+    if mean_seconds is None:
+        return 1
+    by_time = int(TARGET_TASK_SECONDS / mean_seconds) if mean_seconds > 0 else MAX_GROUP
+    balanced = remaining // (workers * GROUPS_PER_WORKER)
+    return max(1, min(MAX_GROUP, by_time, balanced))
+
+
+class Grouper:
+    """Cuts the builds into consecutive groups, sized from the scan times measured so far."""
+
+    def __init__(self, tasks: Sequence[BuildTask], workers: int) -> None:
+        self.tasks = tasks
+        self.workers = workers
+        self.start = 0
+        self.seconds = 0.0
+        self.measured = 0
+
+    def learn(self, summaries: Sequence[BuildSummary]) -> None:
+        self.seconds += sum(s.duration for s in summaries)
+        self.measured += len(summaries)
+
+    def next_group(self) -> list[BuildTask]:
+        """The next builds to submit together; empty when every build was handed out."""
+        mean = self.seconds / self.measured if self.measured else None
+        size = group_size(mean, len(self.tasks) - self.start, self.workers)
+        group = list(self.tasks[self.start : self.start + size])
+        self.start += len(group)
+        return group
 
 
 def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
@@ -98,28 +128,27 @@ def run_dask(
         client = _client(scheduler, jobs, stack)
         workers = max(1, len(client.scheduler_info()["workers"]))
         shared_spec = client.scatter(spec, broadcast=True, hash=False)
-        groups = iter(group_tasks(tasks, workers))
+        grouper = Grouper(tasks, workers)
         pending: set[Any] = set()
         finished = as_completed()
 
-        def submit(group: list[BuildTask]) -> None:
-            future = client.submit(scan_group, group, shared_spec, retries=RETRIES, pure=False)
-            pending.add(future)
-            finished.add(future)
+        def submit_next() -> None:
+            group = grouper.next_group()
+            if group:
+                future = client.submit(scan_group, group, shared_spec, retries=RETRIES, pure=False)
+                pending.add(future)
+                finished.add(future)
 
-        for group in groups:
-            submit(group)
-            if len(pending) >= workers * (1 + QUEUED_PER_WORKER):
-                break
+        for _ in range(workers * (1 + QUEUED_PER_WORKER)):
+            submit_next()
         try:
             for future in finished:
                 pending.discard(future)
                 summaries = future.result()
                 future.release()
+                grouper.learn(summaries)
                 yield from summaries
-                group = next(groups, None)
-                if group is not None:
-                    submit(group)
+                submit_next()
         except KilledWorker as exc:
             raise BatchError(
                 f"Dask workers died {RETRIES + 1} times running the same builds ({exc}); the builds committed "

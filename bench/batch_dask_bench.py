@@ -1,0 +1,93 @@
+"""Dask engine against the local engine (``make bench-batch``): prints numbers and ratios, asserts nothing.
+
+On the same generated archive (tests/archive_gen.py, shared with
+bench/batch_bench.py), in the same run:
+
+1. ``fingerlog batch --engine local --jobs 2``;
+2. ``fingerlog batch --engine dask --jobs 2``: the command starts its own local cluster;
+3. ``fingerlog batch --engine dask --scheduler ...`` on a cluster of 2 workers
+   already running (how a team runs it), so cluster start-up is not counted;
+
+then builds/s and MB/s of each, the dask/local ratios (target: >= 0.9 on 2
+workers), and Dask's per-task overhead: the time per no-op task on that cluster,
+to set against the ~TARGET_TASK_SECONDS of scanning the engine gives each task.
+
+Size: FINGERLOG_BENCH_JOBS (default 400 jobs).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from archive_gen import generate_archive, write_rules  # noqa: E402
+
+from fingerlog.engine.dask_engine import TARGET_TASK_SECONDS  # noqa: E402
+
+
+DATA = REPO / "bench" / "data" / "batch"
+FINGERLOG = [str(REPO / ".venv/bin/fingerlog")] if (REPO / ".venv/bin/fingerlog").exists() else [sys.executable, "-m", "fingerlog.cli"]
+NOOP_TASKS = 500
+
+
+def archive_of(jobs: int) -> tuple[Path, Path, float]:
+    """The generated archive (reused when present), its rules, and its megabytes of logs."""
+    archive = DATA / f"archive-{jobs}"
+    if not (archive / "builds.csv").exists():
+        shutil.rmtree(archive, ignore_errors=True)
+        plan = generate_archive(archive, jobs, seed=11, filler_lines=4000, corrupt=2)
+        (archive / "size").write_text(str(sum(b.size for b in plan)))
+    return archive, write_rules(DATA / "rules"), int((archive / "size").read_text()) / 1e6
+
+
+def timed_batch(archive: Path, rules: Path, name: str, *options: str) -> float:
+    store = DATA / f"store-{name}"
+    shutil.rmtree(store, ignore_errors=True)
+    started = time.perf_counter()
+    subprocess.run([*FINGERLOG, "batch", str(archive), "--manifest", str(archive / "builds.csv"), "--rules", str(rules),
+                    "--out", str(store), *options], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - started
+
+
+def noop_seconds(client: object) -> float:
+    """Seconds per no-op task on the cluster: what Dask adds to every group of builds."""
+    started = time.perf_counter()
+    client.gather([client.submit(abs, n, pure=False) for n in range(NOOP_TASKS)])  # type: ignore[attr-defined]
+    return (time.perf_counter() - started) / NOOP_TASKS
+
+
+def main() -> None:
+    from distributed import Client, LocalCluster
+
+    jobs = int(os.environ.get("FINGERLOG_BENCH_JOBS", "400"))
+    DATA.mkdir(parents=True, exist_ok=True)
+    archive, rules, megabytes = archive_of(jobs)
+    print(f"archive: {jobs} jobs, {megabytes:,.1f} MB of logs")
+    seconds = {
+        "local --jobs 2": timed_batch(archive, rules, "local-2", "--engine", "local", "--jobs", "2"),
+        "dask --jobs 2 (starts its cluster)": timed_batch(archive, rules, "dask-2", "--engine", "dask", "--jobs", "2"),
+    }
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:  # fmt: skip
+        client.run(__import__, "fingerlog.engine.scan")  # workers warm, as on a running cluster
+        seconds["dask on a running 2-worker cluster"] = timed_batch(
+            archive, rules, "dask-running", "--engine", "dask", "--scheduler", cluster.scheduler_address
+        )
+        per_task = noop_seconds(client)
+    local = seconds["local --jobs 2"]
+    for name, took in seconds.items():
+        print(f"  {name:<38} {took:6.2f} s  {jobs / took:7.1f} builds/s  {megabytes / took:7.1f} MB/s  "
+              f"{local / took:5.2f}x local")  # fmt: skip
+    print(f"  dask per-task overhead: {per_task * 1e3:.2f} ms per no-op task (a task scans builds for "
+          f"~{TARGET_TASK_SECONDS * 1e3:.0f} ms once their scan time is known)")  # fmt: skip
+
+if __name__ == "__main__":
+    main()

@@ -272,12 +272,30 @@ def _exact_phrase(terms: list[tuple[str, int]], lists: list[list[int]]) -> bool:
 
 def _sloppy_phrase(terms: list[tuple[str, int]], lists: list[list[int]], slop: int) -> bool:
     """Some choice of a position per query term (repeated terms at distinct positions)
-    whose ``position - offset`` values lie within ``slop`` of each other."""
-    shifted = [[p - offset for p in found] for (_, offset), found in zip(terms, lists)]
-    for low in sorted({v for values in shifted for v in values}):
-        window = [[v for v in values if low <= v <= low + slop] for values in shifted]
-        if all(window) and _distinct_choice(terms, window, 0, {}):
-            return True
+    whose ``position - offset`` values lie within ``slop`` of each other.
+
+    A window of width ``slop`` slides over the merged ``position - offset`` values,
+    so the cost grows with the number of occurrences, not with their product.
+    """
+    shifted = sorted((p - offset, k) for k, ((_, offset), found) in enumerate(zip(terms, lists)) for p in found)
+    counts = [0] * len(terms)
+    missing = len(terms)
+    right = 0
+    for left, (low, _) in enumerate(shifted):
+        while right < len(shifted) and shifted[right][0] <= low + slop:
+            k = shifted[right][1]
+            missing -= counts[k] == 0
+            counts[k] += 1
+            right += 1
+        if not missing:
+            window: list[list[int]] = [[] for _ in terms]
+            for value, k in shifted[left:right]:
+                window[k].append(value)
+            if _distinct_choice(terms, window, 0, {}):
+                return True
+        k = shifted[left][1]
+        counts[k] -= 1
+        missing += counts[k] == 0
     return False
 
 

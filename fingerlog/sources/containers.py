@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from fingerlog.records import SourceError
-from fingerlog.sources.gzipstream import STEP, GzipReader
+from fingerlog.sources.gzipstream import GzipReader
 
 #: metadata files larger than this are not read ahead (they are still scanned as logs).
 METADATA_LIMIT = 16 << 20
@@ -79,15 +79,19 @@ def _walk_error(root: Path, exc: OSError, errors: list[SourceError]) -> None:
     errors.append(SourceError(where, "unreadable", f"cannot list directory: {exc.strerror or exc}"))
 
 
+#: tar's read size: a cut archive loses at most this much before the cut.
+TAR_STEP = 64 << 10
+
+
 @contextmanager
 def open_tar(path: Path) -> Iterator[tarfile.TarFile]:
     """A tar archive as a stream; a gzipped one is inflated by ISA-L, not zlib."""
     if not path.name.lower().endswith((".tar.gz", ".tgz")):
-        with tarfile.open(path, mode="r|*", bufsize=STEP) as tar:
+        with tarfile.open(path, mode="r|*", bufsize=TAR_STEP) as tar:
             yield tar
         return
-    with io.BufferedReader(GzipReader(open(path, "rb")), buffer_size=STEP) as inflated:
-        with tarfile.open(fileobj=inflated, mode="r|", bufsize=STEP) as tar:
+    with io.BufferedReader(GzipReader(open(path, "rb")), buffer_size=TAR_STEP) as inflated:
+        with tarfile.open(fileobj=inflated, mode="r|", bufsize=TAR_STEP) as tar:
             yield tar
 
 

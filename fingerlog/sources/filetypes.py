@@ -64,7 +64,7 @@ SKIP_PATTERNS: tuple[str, ...] = (
 COMPRESSION_SUFFIXES: tuple[str, ...] = (".gz", ".bz2", ".xz")
 
 #: at most this many lines of a file's first block are looked at to sniff its format.
-SNIFF_LINES = 1000
+SNIFF_LINES = 200
 _COMPILED = tuple((re.compile(fnmatch.translate(r.pattern)), r) for r in FILE_RULES)
 _SKIP = re.compile("|".join(fnmatch.translate(p) for p in SKIP_PATTERNS))
 

@@ -129,8 +129,9 @@ class Job:
             return None
         known_errors = len(self.errors)
         try:
-            stream = _open_entry(entry, path, self.errors)
-            head = stream.peek(BLOCK)[:SNIFF_BYTES]
+            # a small buffer: sniffing decompresses only the first SNIFF_BYTES of each file
+            stream = _open_entry(entry, path, self.errors, buffer_size=SNIFF_BYTES)
+            head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         except (OSError, *READ_ERRORS) as exc:
             self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
             return None
@@ -163,8 +164,10 @@ class Job:
         yield LogFile(path, fields, JSONL, entry.size, self.errors, entry, stream)
 
 
-def _open_entry(entry: Entry, path: str, errors: list[SourceError]) -> io.BufferedReader:
-    return guarded(entry.open(), path, errors, stored_name=entry.name, in_archive=entry.in_archive)
+def _open_entry(entry: Entry, path: str, errors: list[SourceError], buffer_size: int = BLOCK) -> io.BufferedReader:
+    return guarded(
+        entry.open(), path, errors, stored_name=entry.name, in_archive=entry.in_archive, buffer_size=buffer_size
+    )
 
 
 def _year(mtime: float | None) -> int:

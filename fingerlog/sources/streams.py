@@ -67,8 +67,9 @@ class GuardedRaw(io.RawIOBase):
         self._inner = inner
         #: the stored bytes under a decompressor (bz2/lzma do not close what they were given).
         self._owned = owned
-        # read1 hands over what was decoded before a failure; read(n) would lose it.
-        self._read = getattr(inner, "read1", inner.read)
+        # readinto1 hands over what was decoded before a failure (readinto/read(n) of a
+        # buffered stream would lose it) and writes straight into the caller's buffer.
+        self._readinto = getattr(inner, "readinto1", None) or inner.readinto
         self._on_error = on_error
         self._failed = False
         #: decompressed bytes delivered so far (the engine's ``bytes_read``).
@@ -81,13 +82,11 @@ class GuardedRaw(io.RawIOBase):
         if self._failed:
             return 0
         try:
-            data = self._read(len(buffer))
+            n = self._readinto(buffer) or 0
         except READ_ERRORS as exc:
             self._failed = True
             self._on_error(exc)
             return 0
-        n = len(data)
-        buffer[:n] = data
         self.delivered += n
         return n
 
@@ -102,7 +101,13 @@ class GuardedRaw(io.RawIOBase):
 
 
 def guarded(
-    raw: BinaryIO, path: str, errors: list[SourceError], *, stored_name: str, in_archive: bool = False
+    raw: BinaryIO,
+    path: str,
+    errors: list[SourceError],
+    *,
+    stored_name: str,
+    in_archive: bool = False,
+    buffer_size: int = BLOCK,
 ) -> io.BufferedReader:
     """``raw`` decompressed (by the suffix of ``stored_name``) behind a large buffer;
     a read error becomes a SourceError in ``errors`` and ends the stream."""
@@ -111,4 +116,4 @@ def guarded(
         errors.append(SourceError(path, error_kind(exc, stored_name, in_archive), f"{type(exc).__name__}: {exc}"))
 
     inner = decompressing(raw, stored_name)
-    return io.BufferedReader(GuardedRaw(inner, record, raw if inner is not raw else None), buffer_size=BLOCK)
+    return io.BufferedReader(GuardedRaw(inner, record, raw if inner is not raw else None), buffer_size=buffer_size)

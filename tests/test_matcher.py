@@ -15,11 +15,13 @@ import pytest
 
 from conformance.cases import BAD_REGEXPS, CASES, DOCS, FUZZY, REGEXPS
 from fingerlog.backends import automata, matcher
+from fingerlog.backends.analysis import analyze
+from fingerlog.backends.clauses import kept_clauses
 from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
 from fingerlog.backends.matcher import EventIndex, QueryCompiler, compile_query
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import load_mapping, parse_mapping
-from fingerlog.query.nodes import NODE_TYPES, Occur
+from fingerlog.query.nodes import NODE_TYPES, Bool, Occur, Phrase, Term
 from fingerlog.query.parser import parse_query
 
 EXPECTATIONS = [(case, profile) for case in CASES for profile in sorted(case.expected)]
@@ -123,3 +125,22 @@ def test_all_fields_pattern_searches_every_field() -> None:
     compiled = compile_query(parse_query("*:oslofmt"), load_mapping("keyword"))
     assert compiled.matches(SCHED)
     assert not compiled.matches({k: tuple(v) for k, v in DOCS["quote"].items()})
+
+
+KEPT = [
+    ('a "---" AND b', "+a +b"),  # the AND of a dropped clause still makes `a` required
+    ('a AND "---" b', "+a b"),
+    ('"---" AND b', "+b"),
+    ('a "---" AND NOT b', "+a -b"),
+    ('NOT a "---" AND b', "-a +b"),  # a prohibited clause stays prohibited
+    ('a OR "---" OR b', "a b"),
+    ("a AND b", "+a +b"),
+]
+
+
+@pytest.mark.parametrize(("query", "kept"), KEPT)
+def test_kept_clauses_replay_lucenes_add_clause(query: str, kept: str) -> None:
+    node = parse_query(query)
+    assert isinstance(node, Bool)
+    clauses = kept_clauses(node, lambda leaf: isinstance(leaf, (Term, Phrase)) and not analyze(leaf.text))
+    assert " ".join(c.occur.value + c.query.text for c in clauses) == kept  # type: ignore[union-attr]

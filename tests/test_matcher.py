@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from conformance.cases import BAD_REGEXPS, CASES, DOCS, FUZZY, REGEXPS
+from conformance.random_queries import QueryGenerator
 from fingerlog.backends import automata, matcher
 from fingerlog.backends.analysis import analyze
 from fingerlog.backends.clauses import kept_clauses
@@ -144,3 +145,14 @@ def test_kept_clauses_replay_lucenes_add_clause(query: str, kept: str) -> None:
     assert isinstance(node, Bool)
     clauses = kept_clauses(node, lambda leaf: isinstance(leaf, (Term, Phrase)) and not analyze(leaf.text))
     assert " ".join(c.occur.value + c.query.text for c in clauses) == kept  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("profile", ["analyzed", "keyword", "openstack"])
+def test_explain_agrees_with_matches_on_random_queries(profile: str) -> None:
+    mapping = load_mapping(profile)
+    generator = QueryGenerator(seed=11)
+    events = [{k: tuple(v) for k, v in fields.items()} for fields in DOCS.values()]
+    for _ in range(300):
+        compiled = compile_query(parse_query(generator.query()), mapping)
+        for event in events:
+            assert bool(compiled.explain(event).matched) == compiled.matches(event)

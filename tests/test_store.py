@@ -189,3 +189,13 @@ def test_a_damaged_part_is_a_clear_store_error(tmp_path: Path) -> None:
     written.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(StoreError, match="cannot read the store"):
         open_store(tmp_path)
+
+
+def test_hits_keep_event_fields_and_leave_build_fields_to_builds(tmp_path: Path) -> None:
+    scan = build_scan("b1", hits={"r": 1}, build_name="tempest-full")
+    hit = scan.hits[0]
+    fields = {**hit.event.fields, "build_name": ("tempest-full",), "pid": ("1234",), "build_queue": ("other",)}
+    event = type(hit.event)(fields, hit.event.source, 1, 1, "job-output.txt:1")
+    write_build_scan(tmp_path, BuildScan(scan.build, (type(hit)("r", event),), (), rules_digest="d"))
+    [(got,)] = rows(tmp_path, "SELECT fields FROM hits")
+    assert got == {"@timestamp": ["2024-05-01T12:00:00Z"], "build_queue": ["other"], "loglevel": ["ERROR"], "pid": ["1234"]}

@@ -55,6 +55,15 @@ def _field(fields: Mapping[str, str], name: str) -> str | None:
     return fields.get(name) or None
 
 
+def _event_fields(hit: Hit, build_fields: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """The event's fields but those with their own column and the build's own fields (kept once, in builds)."""
+    return [
+        (name, list(values))
+        for name, values in sorted(hit.event.fields.items())
+        if name not in _OWN_COLUMNS and tuple(values) != (build_fields.get(name),)
+    ]
+
+
 def hits_table(scan: BuildScan) -> pa.Table:
     """One row per hit, ordered by rule, file and line so parts are reproducible."""
     b = scan.build.fields
@@ -72,7 +81,7 @@ def hits_table(scan: BuildScan) -> pa.Table:
             "loglevel": h.event.first("loglevel"),
             "message": h.event.first("message"),
             "tags": list(h.event.fields.get("tags", ())),
-            "fields": [(k, list(v)) for k, v in sorted(h.event.fields.items()) if k not in _OWN_COLUMNS],
+            "fields": _event_fields(h, b),
             "build_uuid": _field(b, "build_uuid"),
             "build_name": _field(b, "build_name"),
             "build_status": _status(b),

@@ -65,7 +65,7 @@ HITS = Table(
         Column("loglevel", pa.string(), "the event's loglevel field, NULL when absent"),
         Column("message", pa.string(), "the whole event text (multi-line events joined with \\n)"),
         Column("tags", _STRINGS, "the event's tags (file short name and format tags)"),
-        Column("fields", pa.map_(pa.string(), _STRINGS), "every other field of the event, name -> values"),
+        Column("fields", pa.map_(pa.string(), _STRINGS), "every other field of the event, name -> values (build fields with the build's value are in builds)"),
         Column("build_uuid", pa.string(), "copied from the build, so a hits file stands alone"),
         Column("build_name", pa.string(), "copied from the build (the job name)"),
         Column("build_status", pa.string(), "copied from the build (SUCCESS, FAILURE, ...)"),

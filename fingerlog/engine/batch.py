@@ -158,7 +158,7 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
     At most two builds per worker are queued at a time, so the driver's
     memory does not grow with the number of builds.
     """
-    if jobs <= 1:
+    if jobs <= 1:  # also when there is nothing to scan: no pool to start
         for task in tasks:
             yield scan_and_store(task, spec)
         return
@@ -211,7 +211,7 @@ def run_batch(
     todo = prepare_store(store, spec, rules, tasks, rescan=rescan)
     result = BatchResult(skipped=len(tasks) - len(todo))
     on_start(len(todo), result.skipped)
-    for summary in run_local(todo, spec, jobs=jobs):
+    for summary in run_local(todo, spec, jobs=min(jobs, len(todo))):
         result.add(summary)
         on_build(summary)
     finish_store(store, spec.rules_digest)

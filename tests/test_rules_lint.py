@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fingerlog.mapping import load_mapping
 from fingerlog.rules.lint import lint
 from fingerlog.rules.model import Severity
 
@@ -13,14 +14,14 @@ from fingerlog.rules.model import Severity
 @pytest.mark.parametrize(("query_yaml", "code", "severity", "position", "words"), [
     ("query: >\n  message:\"x\" AND\n  f\\/g:/ab(c/\n", "regexp-syntax", Severity.ERROR, (3, 13), "expected ')'"),
     ("query: /a)/\n", "regexp-syntax", Severity.ERROR, (1, 10), "end-of-string expected"),
-    ("query: a AND b OR c\n", "mixed-operators", Severity.WARNING, (1, 8), "Lucene reads it as `+a +b c`"),
-    ("query: >\n  x (a AND\n  b c)\n", "mixed-operators", Severity.WARNING, (2, 6),
+    ("query: a AND b OR c\n", "FL106 mixed-and-or", Severity.WARNING, (1, 8), "Lucene reads it as `+a +b c`"),
+    ("query: >\n  x (a AND\n  b c)\n", "FL106 mixed-and-or", Severity.WARNING, (2, 6),
      "implicit OR (clauses side by side) without parentheses: Lucene reads it as `+a +b c`"),
 ])
 def test_lint_finds_what_loading_accepts(tmp_path: Path, query_yaml: str, code: str, severity: Severity,
                                          position: tuple[int, int], words: str) -> None:
     (tmp_path / "1.yaml").write_text(query_yaml, encoding="utf-8")
-    (problem,) = lint(tmp_path).problems
+    (problem,) = [p for p in lint(tmp_path).problems if p.code in ("regexp-syntax", "FL106 mixed-and-or")]
     assert (problem.code, problem.severity, (problem.line, problem.column)) == (code, severity, position)
     assert words in problem.message
 
@@ -30,3 +31,12 @@ def test_clear_queries_get_no_warning(tmp_path: Path, query: str) -> None:
     (tmp_path / "1.yaml").write_text(f"query: '{query}'\n", encoding="utf-8")
     report = lint(tmp_path)
     assert report.problems == () and not report.failed
+
+
+def test_guidelines_on_request(tmp_path: Path) -> None:
+    (tmp_path / "1.yaml").write_text("query: 'message:x AND build_name:gate-*'\n", encoding="utf-8")
+    assert lint(tmp_path).problems == ()
+    report = lint(tmp_path, load_mapping("analyzed"), guidelines=True)
+    codes = {p.code for p in report.problems}
+    assert {"FL101 build-name-wildcard", "FL103 unrestricted-file"} <= codes
+    assert report.failed, "FL101 is an error"

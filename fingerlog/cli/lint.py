@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from fingerlog.errors import UsageError
+from fingerlog.mapping import MappingError, load_mapping
 from fingerlog.rules.lint import lint
 
 
@@ -14,7 +16,10 @@ from fingerlog.rules.lint import lint
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: file:line:column: severity: message; json: one object with every problem.")
-def command(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--guidelines", is_flag=True,
+              help="Also check elastic-recheck's authoring guidelines FL101-FL109 (docs/check.md), as `fingerlog check` does.")
+@click.option("--mapping", default=None, metavar="NAME|FILE", help="Field mapping profile the guidelines assume (default: openstack).")
+def command(paths: tuple[Path, ...], fmt: str, guidelines: bool, mapping: str | None) -> None:
     """Check rule files (and directories of *.yaml rules) and report every problem.
 
     Errors make a rule unusable: YAML that does not parse, a duplicate key, a
@@ -29,8 +34,13 @@ def command(paths: tuple[Path, ...], fmt: str) -> None:
     Example:
       fingerlog lint rules/
       fingerlog lint rules/db-deadlock.yaml --format json
+      fingerlog lint --guidelines rules/
     """
-    report = lint(paths)
+    try:
+        field_mapping = load_mapping(mapping)
+    except MappingError as exc:
+        raise UsageError(str(exc)) from None
+    report = lint(paths, field_mapping, guidelines=guidelines)
     errors = sum(p.severity.value == "error" for p in report.problems)
     warnings = len(report.problems) - errors
     if fmt == "json":

@@ -15,22 +15,17 @@ fixtures (``FL107`` DEBUG-only matches, ``FL109`` duplicate rules) are raised by
 from __future__ import annotations
 
 import difflib
-import enum
 from dataclasses import dataclass
 from typing import Iterator
 
 from fingerlog.backends.literals import key_literals, required_literals
+from fingerlog.backends.lucene import to_lucene
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, Exists, MatchAll, Node, Occur, Phrase, Prefix, Regexp, Span, Term, Wildcard
 from fingerlog.query.nodes import WildcardToken
 from fingerlog.query.mixed import mixed_operator_levels
 from fingerlog.rules.loader import RuleError, query_location
-from fingerlog.rules.model import Rule
-
-
-class Severity(enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
+from fingerlog.rules.model import Rule, Severity
 
 
 @dataclass(frozen=True)
@@ -212,8 +207,11 @@ def lint_rule(rule: Rule, mapping: FieldMappings) -> list[Finding]:
         raw.append((UNRESTRICTED_FILE, None,
                     'the query does not require a tags or filename clause (add AND tags:"<file>")'))
     for mixed in mixed_operator_levels(rule.query_text, default_field=mapping.default_field):
-        kind = "an implicit OR (juxtaposed clauses)" if mixed.implicit_or else "OR"
-        raw.append((MIXED_AND_OR, mixed.span, f"AND and {kind} at the same level; add parentheses"))
+        kind = "an implicit OR (clauses side by side)" if mixed.implicit_or else "OR"
+        level = _bool_at(rule.query, mixed.span)
+        reading = f": Lucene reads it as `{to_lucene(level)}`" if level is not None else ""
+        raw.append((MIXED_AND_OR, mixed.span, f"AND mixed with {kind} without parentheses{reading}; "
+                                              "Lucene has no AND-before-OR precedence, add parentheses to say what you mean"))
     if key_literals(required_literals(rule.query, mapping)) is None:
         raw.append((NO_REQUIRED_LITERAL, None, "no literal every match must contain; every event is evaluated"))
     findings = []
@@ -221,3 +219,16 @@ def lint_rule(rule: Rule, mapping: FieldMappings) -> list[Finding]:
         line, column = position(rule, span)
         findings.append(Finding(guideline, rule.id, str(rule.path), line, column, message))
     return findings
+
+
+def _bool_at(node: Node, span: Span) -> Bool | None:
+    """The innermost Bool of the tree whose source covers ``span`` (a group's Bool
+    spans its parentheses and field prefix too)."""
+    if not isinstance(node, Bool) or node.span is None:
+        return None
+    if not node.span.start <= span.start <= span.end <= node.span.end:
+        return None
+    for clause in node.clauses:
+        if (inner := _bool_at(clause.query, span)) is not None:
+            return inner
+    return node

@@ -4,7 +4,8 @@ Errors are what make a rule unusable (the loader's problems: bad YAML,
 duplicate keys, a query Lucene rejects).  Warnings are legal rules that
 probably do not mean what their author thinks: unknown keys (a typo drops a
 flag silently) and AND mixed with OR at one level without parentheses,
-shown with the reading Lucene actually applies.
+shown with the reading Lucene applies (guideline FL106).  On request every
+guideline of :mod:`fingerlog.rules.guidelines` is checked, at its own severity.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
-from fingerlog.backends.lucene import to_lucene
-from fingerlog.query.mixed import mixed_operator_levels
+from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.query.nodes import Bool, Node, Regexp, Span
+from fingerlog.rules.guidelines import MIXED_AND_OR, lint_rule
 from fingerlog.rules.loader import load_rules, query_location
 from fingerlog.rules.model import Problem, Rule, RuleSet, Severity
 
@@ -31,31 +32,27 @@ class LintReport:
         return any(p.severity is Severity.ERROR for p in self.problems)
 
 
-def lint(paths: str | Path | Iterable[str | Path]) -> LintReport:
-    """Load ``paths`` and check every rule; problems sorted by file and position."""
+def lint(
+    paths: str | Path | Iterable[str | Path], mapping: FieldMappings | None = None, *, guidelines: bool = False
+) -> LintReport:
+    """Load ``paths`` and check every rule; problems sorted by file and position.
+
+    Without ``guidelines`` only the mixed AND/OR guideline (FL106) is checked
+    besides what makes a rule unusable; with it, every FL1xx guideline, as
+    ``fingerlog check`` does.
+    """
+    mapping = mapping or load_mapping()
     rules = load_rules(paths)
     problems = list(rules.problems)
     for rule in rules.rules:
         problems.extend(regexp_problems(rule))
-        problems.extend(mixed_operator_problems(rule))
+        problems.extend(
+            Problem(f.path, f.line, f.column, f.severity, f"{f.guideline.id} {f.guideline.name}", f.message)
+            for f in lint_rule(rule, mapping)
+            if guidelines or f.guideline is MIXED_AND_OR
+        )
     problems.sort(key=lambda p: (p.path, p.line, p.column))
     return LintReport(rules, tuple(problems))
-
-
-def mixed_operator_problems(rule: Rule) -> list[Problem]:
-    """A warning for each level of the rule's query that mixes AND with OR."""
-    found = []
-    for mixed in mixed_operator_levels(rule.query_text):
-        level = _bool_at(rule.query, mixed.span)
-        reading = f": Lucene reads it as `{to_lucene(level)}`" if level is not None else ""
-        kind = "an implicit OR (clauses side by side)" if mixed.implicit_or else "OR"
-        where = query_location(rule, mixed.span)
-        found.append(Problem(
-            str(rule.path), where.line, where.column, Severity.WARNING, "mixed-operators",
-            f"AND mixed with {kind} without parentheses{reading}; "
-            "Lucene has no AND-before-OR precedence, add parentheses to say what you mean",
-        ))
-    return found
 
 
 def regexp_problems(rule: Rule) -> list[Problem]:
@@ -87,16 +84,3 @@ def _pattern_start(text: str, i: int) -> int:
     while text[i] != "/":
         i += 2 if text[i] == "\\" else 1
     return i + 1
-
-
-def _bool_at(node: Node, span: Span) -> Bool | None:
-    """The innermost Bool of the tree whose source covers ``span`` (a group's Bool
-    spans its parentheses and field prefix too)."""
-    if not isinstance(node, Bool) or node.span is None:
-        return None
-    if not node.span.start <= span.start <= span.end <= node.span.end:
-        return None
-    for clause in node.clauses:
-        if (inner := _bool_at(clause.query, span)) is not None:
-            return inner
-    return node

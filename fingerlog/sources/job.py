@@ -33,6 +33,8 @@ BINARY_PROBE = 8192
 SNIFF_BYTES = 64 << 10
 #: extra lines dropped for files with a tag, before lines are grouped (logstash's first filters).
 TAG_DROPS: Mapping[str, bytes] = {"screen": rb"^\+ "}
+#: per file and kind, problems recorded one by one before a single "more" record.
+RECORDS_PER_KIND = 10
 #: how far up from a single file to look for its job's ``zuul-info/`` (controller/logs/x.txt: 3).
 JOB_ROOT_DEPTH = 4
 #: JSON-lines locations: documents already indexed, one per line.
@@ -59,7 +61,7 @@ class LogFile:
     errors: list[SourceError] = field(repr=False)
     _entry: Entry = field(repr=False)
     _pending: BinaryIO | None = field(default=None, repr=False)
-    _warned_utf8: bool = field(default=False, repr=False)
+    _recorded: dict[str, int] = field(default_factory=dict, repr=False)
 
     def open_stream(self) -> BinaryIO:
         """The decompressed bytes; a read error is recorded in ``errors`` and ends the stream.
@@ -79,7 +81,13 @@ class LogFile:
             yield from self.format.iter_events(stream, self)
 
     def record(self, kind: str, message: str) -> None:
-        self.errors.append(SourceError(self.path, kind, message))
+        """Record a problem with this file; a kind is recorded at most RECORDS_PER_KIND times."""
+        seen = self._recorded.get(kind, 0)
+        self._recorded[kind] = seen + 1
+        if seen < RECORDS_PER_KIND:
+            self.errors.append(SourceError(self.path, kind, message))
+        elif seen == RECORDS_PER_KIND:
+            self.errors.append(SourceError(self.path, kind, "more of these in this file are not recorded"))
 
     def record_long_line(self, number: int) -> None:
         self.record("line-too-long", f"line {number} is longer than {MAX_LINE_BYTES} bytes; the rest is skipped")
@@ -89,8 +97,7 @@ class LogFile:
         try:
             return [line.decode("utf-8") for line in lines]
         except UnicodeDecodeError as exc:
-            if not self._warned_utf8:
-                self._warned_utf8 = True
+            if "invalid-utf8" not in self._recorded:
                 self.record("invalid-utf8", f"{exc.reason} (invalid bytes replaced by U+FFFD)")
             return [line.decode("utf-8", "replace") for line in lines]
 

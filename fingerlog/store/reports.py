@@ -62,7 +62,7 @@ ORDER BY day, r.rule_id, r.build_status NULLS LAST, r.build_queue NULLS LAST""",
         "Failed builds and the fingerprints that matched them",
         f"""
 SELECT b.build_time, b.build_name, b.build_status, b.build_queue, b.project,
-       {_CLASSIFIED} AS classified, list_sort(map_keys(b.rule_hits)) AS fingerprints, b.log_url, b.build_key
+       {_CLASSIFIED} AS classified, list_sort(map_keys(b.rule_hits)) AS fingerprints, b.log_url, b.location, b.build_key
 FROM {_WINDOW_BUILDS} b
 WHERE b.failed
 ORDER BY b.build_time DESC, b.build_key""",
@@ -87,7 +87,7 @@ GROUP BY p.window_start, p.as_of""",
         "Uncategorized failures: failed voting builds no fingerprint matched",
         f"""
 SELECT b.build_time, b.build_name, b.build_status, b.build_queue, b.project,
-       b.build_change, b.build_patchset, b.log_url, b.build_key
+       b.build_change, b.build_patchset, b.log_url, b.location, b.build_key
 FROM {_WINDOW_BUILDS} b
 WHERE b.failed AND b.voting IS NOT false AND NOT {_CLASSIFIED}
 ORDER BY b.build_time DESC, b.build_key""",

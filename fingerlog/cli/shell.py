@@ -36,12 +36,12 @@ def command(store: Path, print_init: bool, days: int, as_of: str | None) -> None
     con = connect(store, days, as_of)
     interactive = sys.stdin.isatty()
     if interactive:
+        import readline  # noqa: F401 - gives input() line editing and history
+
         click.echo("fingerlog shell: views hits, builds, errors, rules, report_*; end statements with ';', Ctrl-D quits.", err=True)
     pending: list[str] = []
     while True:
-        if interactive:
-            click.echo("sql> " if not pending else "...> ", nl=False, err=True)
-        line = sys.stdin.readline()
+        line = _read_line("sql> " if not pending else "...> ") if interactive else sys.stdin.readline()
         if not line:
             break
         pending.append(line.rstrip("\n"))
@@ -51,6 +51,14 @@ def command(store: Path, print_init: bool, days: int, as_of: str | None) -> None
         pending = []
     if "".join(pending).strip():
         _run(con, "\n".join(pending))
+
+
+def _read_line(prompt: str) -> str:
+    """A line typed at the terminal ("" at Ctrl-D), newline included like readline()."""
+    try:
+        return input(prompt) + "\n"
+    except EOFError:
+        return ""
 
 
 def _run(con: duckdb.DuckDBPyConnection, statement: str) -> None:

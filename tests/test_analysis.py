@@ -130,3 +130,13 @@ def test_tokens_equal_lucene_on_log_like_text(lucene: Any, texts: list[str]) -> 
 @given(st.lists(st.one_of(ASCII, MIXED), max_size=6).map("".join), st.sampled_from([255, 4]))
 def test_splitting_at_white_space_changes_nothing(text: str, limit: int) -> None:
     assert token_spans(text, limit) == analysis._nfa_spans(text, limit)
+
+
+@pytest.mark.lucene
+@pytest.mark.slow
+def test_committed_unicode_tables_are_what_lucene_says_today(lucene: Any) -> None:
+    """Every code point's class and lower case, asked of Lucene afresh (the lucene fixture
+    guarantees Java and the jars), equals the committed generated module."""
+    from conformance.gen_analysis_tables import TARGET, generate
+
+    assert generate() == TARGET.read_text(encoding="utf-8")

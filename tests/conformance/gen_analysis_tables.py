@@ -72,7 +72,8 @@ def classify(probes: list[str], signature: str) -> int:
     return matching[0]
 
 
-def main() -> None:
+def generate(report: bool = False) -> str:
+    """The text of ``_unicode_tables.py`` as Lucene's answers make it today."""
     lines = run_lucene()
     probes = lines[0].split("\t")[1].split("\x01")
     ranges: list[tuple[int, int, int]] = []
@@ -83,8 +84,9 @@ def main() -> None:
             lower[int(fields[0])] = int(fields[1])
             continue
         cls = classify(probes, fields[0])
-        names = "|".join(name for bit, name in an.CLASS_NAMES.items() if cls & bit) or "other"
-        print(f"{names:<20} {fields[1].count(',')} ranges", file=sys.stderr)
+        if report:
+            names = "|".join(name for bit, name in an.CLASS_NAMES.items() if cls & bit) or "other"
+            print(f"{names:<20} {fields[1].count(',')} ranges", file=sys.stderr)
         if cls:
             for span in filter(None, fields[1].split(",")):
                 first, last = map(int, span.split("-"))
@@ -96,8 +98,12 @@ def main() -> None:
             merged[-1] = (merged[-1][0], last, cls)
         else:
             merged.append((first, last, cls))
-    TARGET.write_text(render(merged, lower), encoding="utf-8")
-    print(f"wrote {TARGET}: {len(merged)} ranges, {len(lower)} lower-case mappings", file=sys.stderr)
+    return render(merged, lower)
+
+
+def main() -> None:
+    TARGET.write_text(generate(report=True), encoding="utf-8")
+    print(f"wrote {TARGET}", file=sys.stderr)
 
 
 def render(ranges: list[tuple[int, int, int]], lower: dict[int, int]) -> str:

@@ -90,13 +90,16 @@ def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
     """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes."""
     from distributed import Client, LocalCluster
 
-    if scheduler is None:
-        cluster = stack.enter_context(
-            LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                         silence_logs=logging.ERROR)  # fmt: skip
-        )
-        return stack.enter_context(Client(cluster))
     import dask
+
+    if scheduler is None:
+        # the statistical profiler samples every worker thread 100 times a second: a cost on every build
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
+                             silence_logs=logging.ERROR)  # fmt: skip
+            )
+        return stack.enter_context(Client(cluster))
 
     # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s by default) bounds both waits
     timeout = dask.config.get("distributed.comm.timeouts.connect")

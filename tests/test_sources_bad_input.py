@@ -14,6 +14,7 @@ import pytest
 
 from fingerlog.records import SourceError
 from fingerlog.sources import MAX_LINE_BYTES, open_job
+from fingerlog.sources.job import RECORDS_PER_KIND
 
 GOOD_LINES = 300
 
@@ -104,10 +105,24 @@ def test_a_truncated_gzip_keeps_what_it_has(tmp_path: Path) -> None:
     assert _good_events_complete(events)
 
 
-def test_a_file_that_is_not_gzip_at_all_is_recorded(tmp_path: Path) -> None:
-    events, errors = _scan(_job_with(tmp_path, "console.html.gz", b"plain text, not gzip\n"))
+def test_binary_bytes_under_a_gz_name_are_recorded_as_corrupt(tmp_path: Path) -> None:
+    events, errors = _scan(_job_with(tmp_path, "console.html.gz", bytes(range(256)) * 4))
     assert _kinds(errors) == [("console.html", "corrupt-gzip")]
     assert _good_events_complete(events)
+
+
+def test_plain_text_under_a_gz_name_is_read_as_text(tmp_path: Path) -> None:
+    # what an HTTP client stores when a log server sends foo.gz with Content-Encoding: gzip
+    events, errors = _scan(_job_with(tmp_path, "console.html.gz", b"2013-10-18 17:39:43.966 | plain text, not gzip\n"))
+    assert errors == []
+    assert [e.first("message") for e in events if e.source == "console.html"] == ["plain text, not gzip"]
+    assert _good_events_complete(events)
+
+
+def test_gzip_bytes_without_a_gz_name_are_decompressed(tmp_path: Path) -> None:
+    events, errors = _scan(_job_with(tmp_path, "console.html", _gzipped_lines(3)))
+    assert errors == []
+    assert [e.first("message") for e in events if e.source == "console.html"] == ["line 0", "line 1", "line 2"]
 
 
 def test_a_truncated_tar_keeps_the_members_before_the_cut(tmp_path: Path) -> None:
@@ -163,7 +178,17 @@ def test_corrupt_and_truncated_bz2_and_xz(suffix: str, compress, kind: str, tmp_
     job.mkdir()
     (job / "screen-good.txt").write_bytes(_good())
     (job / ("cut.txt" + suffix)).write_bytes(data[: len(data) // 2])
-    (job / ("garbage.txt" + suffix)).write_bytes(b"not compressed at all\n" * 10)
+    (job / ("garbage.txt" + suffix)).write_bytes(bytes(range(256)) * 4)  # binary, and not compressed
     events, errors = _scan(job)
     assert sorted(_kinds(errors)) == [("cut.txt", f"truncated-{kind}"), ("garbage.txt", f"corrupt-{kind}")]
+    assert _good_events_complete(events)
+
+
+def test_repeated_problems_in_one_file_are_recorded_a_bounded_number_of_times(tmp_path: Path) -> None:
+    long_line = b"2013-10-18 17:39:43.966 | " + b"x" * (MAX_LINE_BYTES + 10) + b"\n"
+    events, errors = _scan(_job_with(tmp_path, "console.html", long_line * 25))
+    long_errors = [e for e in errors if e.kind == "line-too-long"]
+    assert len(long_errors) == RECORDS_PER_KIND + 1
+    assert long_errors[-1].message == "more of these in this file are not recorded"
+    assert len([e for e in events if e.source == "console.html"]) == 25
     assert _good_events_complete(events)

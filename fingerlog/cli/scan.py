@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
 
 import click
 
+from fingerlog.cli.remote_options import make_fetcher, make_selection, remote_options
 from fingerlog.engine.parallel import scan_build_parallel
 from fingerlog.engine.scan import ScanProfile
 from fingerlog.errors import FingerlogError, UsageError
 from fingerlog.mapping import MappingError, load_mapping
 from fingerlog.records import BuildScan
+from fingerlog.remote.download import FetchReport, fetch_build
 from fingerlog.report.scan_console import render_console
 from fingerlog.report.scan_json import render_json
 from fingerlog.report.scan_markdown import render_markdown
@@ -44,6 +49,10 @@ def _fields(pairs: tuple[str, ...]) -> dict[str, str]:
     return fields
 
 
+def _is_url(path: str) -> bool:
+    return path.startswith(("http://", "https://"))
+
+
 def _rule_info(rule: object) -> RuleInfo:
     get = lambda name: getattr(rule, name, None) or ""  # noqa: E731
     return RuleInfo(id=str(get("id")), title=str(get("title")), bug=str(get("bug")),
@@ -51,7 +60,7 @@ def _rule_info(rule: object) -> RuleInfo:
 
 
 @click.command("scan")
-@click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", metavar="PATH|URL...", nargs=-1, required=True)
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
               help="Directory of fingerprint files (*.yaml). Default: the rules/ of this fingerlog checkout.")
 @click.option("--mapping", default=None, metavar="NAME|FILE",
@@ -66,15 +75,21 @@ def _rule_info(rule: object) -> RuleInfo:
 @click.option("--fail-on-hit", is_flag=True, help=f"Exit with status {EXIT_HIT} when any fingerprint matched (CI gating).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes; a build's files are shared out among them.")
-def command(paths: tuple[Path, ...], rules_dir: Path | None, mapping: str | None, field_pairs: tuple[str, ...],
-            output_format: str, profile: bool, store: Path | None, fail_on_hit: bool, jobs: int) -> None:  # fmt: skip
-    """Find which known failures (fingerprints) occur in the logs at PATH.
+@remote_options
+def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None, field_pairs: tuple[str, ...],
+            output_format: str, profile: bool, store: Path | None, fail_on_hit: bool, jobs: int,
+            include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None, max_file_bytes: int | None,
+            offline: bool, cache_dir: Path | None, downloads: int, timeout: float) -> None:  # fmt: skip
+    """Find which known failures (fingerprints) occur in the logs at PATH or URL.
 
     PATH is a job's log directory, one log file (plain, .gz, .bz2, .xz), a tar
-    or zip archive of a job, or a JSON-lines file of already-indexed events;
-    several PATHs are scanned as separate builds.  Every fingerprint is
-    evaluated as Elasticsearch 1.x would have; files that cannot be read are
-    listed and the scan goes on.
+    or zip archive of a job, or a JSON-lines file of already-indexed events.
+    URL is a Zuul build page (.../t/TENANT/build/UUID), its API URL, or a log
+    directory URL: the build's files are downloaded (cached, see --cache-dir;
+    --include/--exclude/--max-bytes limit them) and the build record gives
+    the build fields.  Several PATHs/URLs are scanned as separate builds.
+    Every fingerprint is evaluated as Elasticsearch 1.x would have; files
+    that cannot be read are listed and the scan goes on.
 
     Exit status: 0 the scan ran, 1 it could not run, 2 bad usage, 3 a
     fingerprint matched and --fail-on-hit was given.
@@ -84,6 +99,7 @@ def command(paths: tuple[Path, ...], rules_dir: Path | None, mapping: str | None
       fingerlog scan fixtures/demo/tempest-full-2c4f9e1
       fingerlog scan job.tar.gz --rules my-rules/ --format markdown
       fingerlog scan logs/ --field build_status=FAILURE --out store/ --fail-on-hit
+      fingerlog scan https://zuul.opendev.org/t/openstack/build/6f1a2c0d... --exclude '*.html'
     """
     rules_dir = rules_dir or DEFAULT_RULES
     if not rules_dir.exists():
@@ -102,13 +118,28 @@ def command(paths: tuple[Path, ...], rules_dir: Path | None, mapping: str | None
     scan_profile = ScanProfile() if profile else None
     scans: list[BuildScan] = []
     progress = sys.stderr.isatty() and len(paths) > 1
-    for number, path in enumerate(paths, 1):
-        if progress:
-            click.echo(f"[{number}/{len(paths)}] scanning {path} ...", err=True)
-        scans.append(
-            scan_build_parallel(path, rule_set.rules, mapping=field_mapping, jobs=jobs, overrides=overrides,
-                                rules_digest=rule_set.digest, profile=scan_profile)
-        )
+    with ExitStack() as cleanup:
+        fetcher = None
+        for number, path in enumerate(paths, 1):
+            if progress:
+                click.echo(f"[{number}/{len(paths)}] scanning {path} ...", err=True)
+            fetched: FetchReport | None = None
+            location: str | Path = Path(path)
+            if _is_url(path):
+                if fetcher is None:
+                    fetcher = cleanup.enter_context(make_fetcher(cache_dir, offline, timeout))
+                location = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fingerlog-build-")))
+                selection = make_selection(include, exclude, max_bytes, max_file_bytes)
+                fetched = fetch_build(path, location, fetcher, selection=selection, workers=downloads)
+                for skipped, why in fetched.skipped:
+                    click.echo(f"fingerlog: not fetched: {skipped}: {why}", err=True)
+            scan = scan_build_parallel(location, rule_set.rules, mapping=field_mapping, jobs=jobs,
+                                       overrides={**(fetched.fields if fetched else {}), **overrides},
+                                       rules_digest=rule_set.digest, profile=scan_profile)
+            if fetched is not None:
+                build = dataclasses.replace(scan.build, location=path)
+                scan = dataclasses.replace(scan, build=build, errors=(*fetched.errors, *scan.errors))
+            scans.append(scan)
     if store is not None:
         _record(store, scans, rule_set.rules)
     timings = (

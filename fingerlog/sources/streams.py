@@ -38,10 +38,35 @@ def codec_for(name: str) -> str | None:
     return next((suffix for suffix in CODECS if name.endswith(suffix)), None)
 
 
+#: the first bytes of each codec's streams.
+MAGIC: dict[str, bytes] = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ\x00"}
+
+
 def decompressing(raw: BinaryIO, name: str) -> BinaryIO:
-    """``raw`` decompressed according to the suffix of ``name`` (unchanged without one)."""
+    """``raw`` decompressed by what its first bytes are; the suffix of ``name`` only breaks ties.
+
+    Log servers often send ``.gz`` files with ``Content-Encoding: gzip``, so an
+    HTTP client stores plain text under a ``.gz`` name; and a compressed file
+    may lack its suffix.  A stream with a codec's magic bytes is decompressed
+    whatever its name; one with a compression suffix but no magic is read as
+    text when it looks like text, and else handed to the codec (which then
+    reports it corrupt).
+    """
+    peekable = raw if hasattr(raw, "peek") else io.BufferedReader(raw, BLOCK)  # type: ignore[arg-type]
+    head = peekable.peek(512)[:512]
+    for suffix, magic in MAGIC.items():
+        if head.startswith(magic):
+            return CODECS[suffix][1](peekable)
     suffix = codec_for(name)
-    return CODECS[suffix][1](raw) if suffix else raw
+    if suffix is None or (head and b"\x00" not in head and _mostly_text(head)):
+        return peekable
+    return CODECS[suffix][1](peekable)
+
+
+def _mostly_text(head: bytes) -> bool:
+    """True when at most 1 in 10 of the bytes are control bytes other than whitespace."""
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32 or byte == 127)
+    return controls * 10 <= len(head)
 
 
 def error_kind(exc: BaseException, name: str, in_archive: bool) -> str:

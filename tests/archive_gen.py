@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gzip
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -110,7 +110,7 @@ def generate_archive(
             size=0,
         )
         size = _write_job(build, rng, filler_lines)
-        plan.append(PlannedBuild(**{**build.__dict__, "size": size}))
+        plan.append(replace(build, size=size))
     manifest = ["path,build_status,start_time"]
     manifest += [f"{b.path.name},{b.status},{b.start.isoformat()}Z" for b in plan]
     (root / "builds.csv").write_text("\n".join(manifest) + "\n")

@@ -11,7 +11,10 @@ matcher.  Both must return the same document ids for:
   has a positive case; Lucene decides what they match);
 * the hand-written edge cases of tests/conformance/cases.py, whose expected
   answers are checked against Lucene here too;
-* Lucene RegExp syntax cases, including patterns Lucene refuses.
+* Lucene RegExp syntax cases, including patterns Lucene refuses; fuzzy edits;
+  position gaps; random sloppy phrases; random queries of every shape;
+* every corpus query on events fingerlog's own sources read from a real gate job
+  (multi-line tracebacks, console lines, keystone noise).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from fingerlog.backends.matcher import CompiledQuery, EventIndex, compile_query
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings, available_mappings, load_mapping, parse_mapping
 from fingerlog.query.parser import parse_query
-from fingerlog.sources import load_sample_events
+from fingerlog.sources import load_sample_events, open_job
 
 pytestmark = [pytest.mark.lucene, pytest.mark.corpus, pytest.mark.slow]
 
@@ -288,3 +291,30 @@ def test_random_queries_over_the_edge_documents_get_lucenes_answer(lucene: Any, 
     problems, hits = _disagreements(queries, answers, _case_docs(), mapping)
     assert not problems, _report(problems)
     assert sum(1 for h in hits if h) > len(queries) / 5  # the generator is not trivially negative
+
+
+def _job_events(corpus: Path, per_file: int) -> list[dict[str, Any]]:
+    """Events of the real 2013 gate job as fingerlog's sources build them: the failures
+    (ERROR/TRACE/Traceback lines, multi-line tracebacks) and an even sample of the rest."""
+    job = open_job(next((corpus / "logs" / "os-loganalyze" / "job-view").iterdir()))
+    docs = []
+    for logfile in job.files():
+        events = list(logfile.iter_events())
+        failing = [e for e in events if any(w in e.first("message", "") for w in ("ERROR", "TRACE", "Traceback"))]
+        chosen = failing[: per_file // 2] + events[:: max(1, len(events) // (per_file // 2))][: per_file // 2]
+        docs += [
+            {"_id": f"{e.event_id}#{n}", "fields": {k: list(v) for k, v in e.fields.items()}}
+            for n, e in enumerate(chosen)
+        ]
+    return docs
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_corpus_queries_on_events_read_from_a_real_job_get_lucenes_answer(
+    lucene: Any, profile: str, corpus: Path, corpus_queries: list[CorpusQuery]
+) -> None:
+    docs = _job_events(corpus, per_file=60)
+    mapping = load_mapping(profile)
+    answers = lucene.match(docs, [q.text for q in corpus_queries], mapping)
+    problems, _ = _disagreements(corpus_queries, answers, docs, mapping)
+    assert not problems, _report(problems)

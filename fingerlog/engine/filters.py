@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable, Mapping
 
-from fingerlog.backends.literals import vanishes
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, MatchAll, Node, Occur
 from fingerlog.records import Fields
@@ -59,11 +58,14 @@ class FileFilter:
         file_fields: Fields,
         events: EventFieldModel,
         leaf_matches: LeafMatcher,
+        vanishes: Callable[[Node], bool],
     ) -> None:
         self.mapping = mapping
         self.file_fields = file_fields
         self.events = events
         self.leaf_matches = leaf_matches
+        #: whether Lucene drops a clause (it analysed to nothing); shared, cached by the caller.
+        self.vanishes = vanishes
         self._leaves: dict[Node, Verdict] = {}
 
     def verdict(self, node: Node) -> Verdict:
@@ -80,7 +82,7 @@ class FileFilter:
     def _leaf(self, node: Node) -> Verdict:
         name = node.field  # type: ignore[union-attr]
         own = self.events.own
-        if own is None or name in own or name == self.mapping.default_field or vanishes(node, self.mapping):
+        if own is None or name in own or name == self.mapping.default_field or self.vanishes(node):
             return Verdict.UNKNOWN
         others = {key: values for key, values in self.file_fields.items() if key != name}
         answers = {
@@ -92,7 +94,7 @@ class FileFilter:
         return Verdict.FALSE if answers == {False} else Verdict.UNKNOWN
 
     def _bool(self, node: Bool) -> Verdict:
-        clauses = [c for c in node.clauses if not vanishes(c.query, self.mapping)]
+        clauses = [c for c in node.clauses if not self.vanishes(c.query)]
         if not clauses:
             return Verdict.UNKNOWN  # what an empty query matches is the matcher's business
         verdicts = [(c.occur, self.verdict(c.query)) for c in clauses]

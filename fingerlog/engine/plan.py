@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
 
-from fingerlog.backends.literals import VERBATIM_FIELDS, Requirement, required_literals
+from fingerlog.backends.literals import VERBATIM_FIELDS, Requirement, required_literals, vanishes
 from fingerlog.backends.matcher import EventIndex, compile_query
 from fingerlog.engine.prefilter import LiteralScanner, make_scanner
 from fingerlog.mapping import FieldMappings
@@ -78,6 +78,7 @@ class ScanPlan:
             for rule in rules
         )
         self._leaf_matchers: dict[Node, Matcher] = {}
+        self._vanishing: dict[Node, bool] = {}
         self._requirements: dict[tuple[int, Impossible], Requirement] = {}
         self._literal_sets: dict[frozenset[tuple[int, frozenset[str]]], LiteralSet] = {}
 
@@ -87,6 +88,13 @@ class ScanPlan:
         if matcher is None:
             matcher = self._leaf_matchers[node] = compile_query(node, self.mapping)
         return matcher.matches(fields)
+
+    def vanishes(self, node: Node) -> bool:
+        """Whether Lucene drops ``node`` (it analyses to nothing), cached per node."""
+        found = self._vanishing.get(node)
+        if found is None:
+            found = self._vanishing[node] = vanishes(node, self.mapping)
+        return found
 
     def requirement(self, index: int, impossible: Impossible) -> Requirement:
         """Rule ``index``'s literals in a file where its file leaves flagged in ``impossible`` never match."""

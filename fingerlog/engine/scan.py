@@ -236,7 +236,7 @@ def _matches(rule: PlannedRule, event: EventIndex, profile: ScanProfile | None) 
 def active_rules(plan: ScanPlan, logfile: LogFile) -> dict[int, Requirement]:
     """The rules the file's own fields do not rule out, each with its literals in this file."""
     model = event_field_model(logfile.format)
-    file_filter = FileFilter(plan.mapping, logfile.fields, model, plan.leaf_matches)
+    file_filter = FileFilter(plan.mapping, logfile.fields, model, plan.leaf_matches, plan.vanishes)
     active: dict[int, Requirement] = {}
     for index, rule in enumerate(plan.rules):
         if file_filter.verdict(rule.query) is Verdict.FALSE:

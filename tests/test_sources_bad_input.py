@@ -192,3 +192,13 @@ def test_repeated_problems_in_one_file_are_recorded_a_bounded_number_of_times(tm
     assert long_errors[-1].message == "more of these in this file are not recorded"
     assert len([e for e in events if e.source == "console.html"]) == 25
     assert _good_events_complete(events)
+
+
+def test_a_file_removed_between_listing_and_reading_is_recorded(tmp_path: Path) -> None:
+    job = _job_with(tmp_path, "screen-gone.txt", _good())
+    opened = open_job(job)
+    files = list(opened.files())
+    (job / "screen-gone.txt").unlink()
+    events = [e for f in files for e in f.iter_events()]
+    assert _kinds(opened.errors) == [("screen-gone.txt", "unreadable")]
+    assert _good_events_complete(events)

@@ -3,7 +3,8 @@
 ``open_job`` accepts what users download: a job directory, one log file
 (plain or compressed), a tar or zip archive of a job, or a JSON-lines file of
 already-indexed documents.  Each file is opened once to sniff it (binary?
-which format?) and handed on still open, so archives are read in one stream.
+which format?); a tar member is handed on still open, so archives are read in
+one stream, other files are opened again when read.
 """
 
 from __future__ import annotations
@@ -73,7 +74,11 @@ class LogFile:
             return stream
         if not self._entry.reopenable:
             raise JobError(f"{self.path}: a streamed archive member can be read only once")
-        return _open_entry(self._entry, self.path, self.errors)
+        try:
+            return _open_entry(self._entry, self.path, self.errors)
+        except (OSError, *READ_ERRORS) as exc:  # gone or changed since it was listed
+            self.record("unreadable", f"{type(exc).__name__}: {exc}")
+            return io.BytesIO(b"")
 
     def iter_events(self) -> Iterator[Event]:
         """Every event of this file (a full pass)."""
@@ -164,7 +169,7 @@ class Job:
         path = strip_compression(entry.name)
         try:
             stream = _open_entry(entry, path, self.errors)
-        except OSError as exc:
+        except (OSError, *READ_ERRORS) as exc:
             self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
             return
         fields = {k: (v,) for k, v in self.build.fields.items()}

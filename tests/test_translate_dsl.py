@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from elasticsearch.dsl import Q
 
-from fingerlog.backends.dsl import MATCH_NONE, DslCompiler, fuzzy_edits, modern_regexp, to_dsl
+from fingerlog.backends.automata import fuzzy_edits
+from fingerlog.backends.dsl import MATCH_NONE, DslCompiler, modern_regexp, to_dsl
 from fingerlog.backends.es_target import ALL_FIELD, EsVersion, IndexLayout, Target
 from fingerlog.mapping import load_mapping
+from fingerlog.query import parse_query
 from fingerlog.query.nodes import (
     NODE_TYPES,
     Bool,
@@ -185,7 +187,8 @@ def test_regexp_escapes_are_rewritten_for_modern_lucene(lucene_4_10: str, modern
 
 @pytest.mark.parametrize(
     ("similarity", "term", "edits"),
-    [(2.0, "nova", 2), (1.0, "nova", 1), (5.0, "nova", 2), (0.5, "compute", 2), (0.75, "nova", 1), (0.0, "x", 0)],
+    [(2.0, "nova", 2), (1.0, "nova", 1), (5.0, "nova", 2), (0.5, "compute", 2), (0.75, "nova", 1), (0.0, "x", 0),
+     (0.9, "a" * 20, 2)],  # 0.9 is a Java float (0.8999999762): 2 edits, where a double would give 1
 )
 def test_fuzzy_edits_follow_lucene_4_10(similarity: float, term: str, edits: int) -> None:
     assert fuzzy_edits(similarity, term) == edits
@@ -249,3 +252,11 @@ def test_dynamic_layout_has_no_catch_all_field() -> None:
     assert prefix.value == MATCH_NONE and len(prefix.findings) == 1
     # a profile without _all matched nothing there anyway: exact, no finding
     assert to_dsl(Term("_all", "ERROR"), OPENSTACK, DYNAMIC) == to_dsl(Term("_all", "ERROR"), OPENSTACK)
+
+
+def test_a_dropped_clause_moves_its_and_onto_the_clause_kept_before_it() -> None:
+    # Lucene's addClause: `"---"` analyzes to nothing and is dropped, but its AND still makes
+    # the clause kept before it (foo) required, as in corpus query 1686109.
+    mapping = load_mapping("analyzed")
+    dsl = to_dsl(parse_query('message:foo message:"---" AND message:bar'), mapping).value
+    assert dsl == {"bool": {"must": [{"match": {"message": "foo"}}, {"match": {"message": "bar"}}]}}

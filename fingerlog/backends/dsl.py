@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from fingerlog.backends.analysis import analyze
+from fingerlog.backends.automata import fuzzy_edits
+from fingerlog.backends.clauses import replay_add_clause
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
 from fingerlog.mapping import FieldKind, FieldMappings
 from fingerlog.query.nodes import (
@@ -54,7 +56,6 @@ from fingerlog.query.visitor import Visitor
 Analyzer = Callable[[str, int], list[tuple[str, int]]]
 
 #: Lucene 4.10 FuzzyQuery cannot build automata for more edits than this.
-MAX_FUZZY_EDITS = 2
 #: ES 1.x query_string defaults for fuzzy terms (QueryParserSettings).
 ES1_FUZZY_MAX_EXPANSIONS = 50
 
@@ -140,15 +141,6 @@ def modern_regexp(pattern: str) -> str:
             text, i = char_at(i)
             out.append(text)
     return "".join(out)
-
-
-def fuzzy_edits(similarity: float, term: str) -> int:
-    """Edits allowed for ``term~similarity`` (Lucene 4.10 ``FuzzyQuery.floatToEdits``)."""
-    if similarity >= 1:
-        return int(min(similarity, MAX_FUZZY_EDITS))
-    if similarity == 0:
-        return 0
-    return min(int((1.0 - similarity) * len(term)), MAX_FUZZY_EDITS)
 
 
 def _escape_wildcard_literal(text: str) -> str:
@@ -314,10 +306,12 @@ class DslCompiler(Visitor[Optional[Dsl]]):
 
     def visit_bool(self, node: Bool) -> Dsl | None:
         groups: dict[Occur, list[Dsl]] = {Occur.MUST: [], Occur.SHOULD: [], Occur.MUST_NOT: []}
-        for clause in node.clauses:
-            query = self.visit(clause.query)
-            if query is not None:
-                groups[clause.occur].append(query)
+        compiled = [(clause, self.visit(clause.query)) for clause in node.clauses]
+        # a dropped clause moves an AND onto the clause kept before it, as Lucene's addClause does
+        for occur, (_, query) in replay_add_clause(
+            compiled, lambda pair: pair[0].occur, lambda pair: pair[0].after_and, lambda pair: pair[1] is None
+        ):
+            groups[occur].append(query)
         if not any(groups.values()):
             return None  # QueryParserBase.getBooleanQuery: no clauses left -> null
         groups[Occur.SHOULD] = _merge_terms(groups[Occur.SHOULD])

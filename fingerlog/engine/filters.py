@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, MatchAll, Node, Occur
@@ -59,6 +59,7 @@ class FileFilter:
         events: EventFieldModel,
         leaf_matches: LeafMatcher,
         vanishes: Callable[[Node], bool],
+        shared: dict[Any, Verdict] | None = None,
     ) -> None:
         self.mapping = mapping
         self.file_fields = file_fields
@@ -66,6 +67,8 @@ class FileFilter:
         self.leaf_matches = leaf_matches
         #: whether Lucene drops a clause (it analysed to nothing); shared, cached by the caller.
         self.vanishes = vanishes
+        #: leaf answers by (leaf, values of its field): the same for every file with those values.
+        self.shared: dict[Any, Verdict] = {} if shared is None else shared
         self._leaves: dict[Node, Verdict] = {}
 
     def verdict(self, node: Node) -> Verdict:
@@ -81,17 +84,26 @@ class FileFilter:
 
     def _leaf(self, node: Node) -> Verdict:
         name = node.field  # type: ignore[union-attr]
+        # ``message.raw`` reads ``message``: a sub-field belongs with its parent field
+        names = (name, name.rsplit(".", 1)[0]) if "." in name else (name,)
         own = self.events.own
-        if own is None or name in own or name == self.mapping.default_field or self.vanishes(node):
+        if own is None or any(n in own for n in names) or name == self.mapping.default_field or self.vanishes(node):
             return Verdict.UNKNOWN
-        others = {key: values for key, values in self.file_fields.items() if key != name}
-        answers = {
-            self.leaf_matches(node, {**others, name: values} if values else others)
-            for values in self.events.variants(name, self.file_fields.get(name, ()))
-        }
-        if answers == {True}:
-            return Verdict.TRUE
-        return Verdict.FALSE if answers == {False} else Verdict.UNKNOWN
+        relevant = tuple((n, self.file_fields.get(n, ())) for n in names)
+        key = (node, relevant, self.events.appended.get(names[-1], ()))
+        known = self.shared.get(key)
+        if known is None:
+            answers = set()
+            for values in self.events.variants(names[-1], relevant[-1][1]):
+                fields = {n: v for n, v in relevant if v}
+                if values:
+                    fields[names[-1]] = values
+                else:
+                    fields.pop(names[-1], None)
+                answers.add(self.leaf_matches(node, fields))
+            known = Verdict.TRUE if answers == {True} else Verdict.FALSE if answers == {False} else Verdict.UNKNOWN
+            self.shared[key] = known
+        return known
 
     def _bool(self, node: Bool) -> Verdict:
         clauses = [c for c in node.clauses if not self.vanishes(c.query)]

@@ -79,6 +79,8 @@ class ScanPlan:
         )
         self._leaf_matchers: dict[Node, Matcher] = {}
         self._vanishing: dict[Node, bool] = {}
+        #: file-level leaf answers shared between files (see FileFilter.shared).
+        self.leaf_verdicts: dict[Any, Any] = {}
         self._requirements: dict[tuple[int, Impossible], Requirement] = {}
         self._literal_sets: dict[frozenset[tuple[int, frozenset[str]]], LiteralSet] = {}
 

@@ -62,13 +62,12 @@ class ScanProfile:
 class _FileScan:
     """Scans one log file with the plan's rules that may match in it."""
 
-    def __init__(
-        self, plan: ScanPlan, logfile: LogFile, active: dict[int, Requirement], profile: ScanProfile | None
-    ) -> None:
+    def __init__(self, plan: ScanPlan, logfile: LogFile, rules: ActiveRules, profile: ScanProfile | None) -> None:
         self.plan = plan
         self.logfile = logfile
         self.profile = profile
-        self.requirements = active
+        self.requirements = active = rules.requirements
+        self.always = rules.always
         keys = {i: key_literals(req) for i, req in active.items()}
         self.slow = [i for i, key in keys.items() if key is None]
         keyed = frozenset((i, key) for i, key in keys.items() if key is not None)
@@ -173,18 +172,16 @@ class _FileScan:
         indexed = self.plan.new_event(event.fields)
         for index in indexes:
             rule = self.plan.rules[index]
-            if _matches(rule, indexed, self.profile):
+            if index in self.always or _matches(rule, indexed, self.profile):
                 yield Hit(rule.id, event)
 
 
 class _DocumentScan:
     """Scans already-indexed documents: their raw bytes are JSON, so literals are sought per event."""
 
-    def __init__(
-        self, plan: ScanPlan, logfile: LogFile, active: dict[int, Requirement], profile: ScanProfile | None
-    ) -> None:
+    def __init__(self, plan: ScanPlan, logfile: LogFile, rules: ActiveRules, profile: ScanProfile | None) -> None:
         self.plan, self.logfile, self.profile = plan, logfile, profile
-        self.requirements = active
+        self.requirements = active = rules.requirements
         keys = {i: key_literals(req) for i, req in active.items()}
         self.slow = [i for i, key in keys.items() if key is None]
         self.literals = plan.literal_set(frozenset((i, key) for i, key in keys.items() if key is not None))
@@ -233,19 +230,34 @@ def _matches(rule: PlannedRule, event: EventIndex, profile: ScanProfile | None) 
     return answer
 
 
-def active_rules(plan: ScanPlan, logfile: LogFile) -> dict[int, Requirement]:
+@dataclass(frozen=True)
+class ActiveRules:
+    """The rules that may match in one file: their literals there, and those its fields alone satisfy."""
+
+    requirements: dict[int, Requirement]
+    #: rules every event of the file matches (``... OR tags:"console"`` in a console log): no matcher call.
+    always: frozenset[int]
+
+
+def active_rules(plan: ScanPlan, logfile: LogFile) -> ActiveRules:
     """The rules the file's own fields do not rule out, each with its literals in this file."""
     model = event_field_model(logfile.format)
-    file_filter = FileFilter(plan.mapping, logfile.fields, model, plan.leaf_matches, plan.vanishes)
+    file_filter = FileFilter(
+        plan.mapping, logfile.fields, model, plan.leaf_matches, plan.vanishes, plan.leaf_verdicts
+    )
     active: dict[int, Requirement] = {}
+    always: set[int] = set()
     for index, rule in enumerate(plan.rules):
-        if file_filter.verdict(rule.query) is Verdict.FALSE:
+        verdict = file_filter.verdict(rule.query)
+        if verdict is Verdict.FALSE:
             continue
         impossible = tuple(file_filter.verdict(leaf) is Verdict.FALSE for leaf in rule.file_leaves)
         requirement = plan.requirement(index, impossible)
         if requirement != IMPOSSIBLE:
             active[index] = requirement
-    return active
+            if verdict is Verdict.TRUE:
+                always.add(index)
+    return ActiveRules(active, frozenset(always))
 
 
 @dataclass
@@ -264,8 +276,8 @@ def scan_job(
     result = JobScan()
     mine, parts = part
     for number, logfile in enumerate(job.files()):
-        active = active_rules(plan, logfile) if number % parts == mine else {}
-        if not active:
+        active = active_rules(plan, logfile) if number % parts == mine else None
+        if active is None or not active.requirements:
             logfile.open_stream().close()  # release the stream opened to sniff the file
             if profile is not None and number % parts == mine:
                 profile.files_skipped += 1

@@ -14,6 +14,8 @@ from fingerlog.rules.model import Severity
 @pytest.mark.parametrize(("query_yaml", "code", "severity", "position", "words"), [
     ("query: >\n  message:\"x\" AND\n  f\\/g:/ab(c/\n", "regexp-syntax", Severity.ERROR, (3, 13), "expected ')'"),
     ("query: /a)/\n", "regexp-syntax", Severity.ERROR, (1, 10), "end-of-string expected"),
+    # valid as written, but Elasticsearch lower-cases it to [z-a] first, an empty range
+    ("query: /[Z-a]/\n", "regexp-syntax", Severity.ERROR, (1, 13), ""),
     ("query: a AND b OR c\n", "FL106 mixed-and-or", Severity.WARNING, (1, 8), "Lucene reads it as `+a +b c`"),
     ("query: >\n  x (a AND\n  b c)\n", "FL106 mixed-and-or", Severity.WARNING, (2, 6),
      "implicit OR (clauses side by side) without parentheses: Lucene reads it as `+a +b c`"),

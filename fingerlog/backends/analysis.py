@@ -162,6 +162,12 @@ def analyze(text: str, max_token_length: int = DEFAULT_MAX_TOKEN_LENGTH) -> list
     return [(lower(text[start:end]), pos) for pos, (start, end) in enumerate(spans)]
 
 
+def expanded_lower(text: str) -> str:
+    """``lowercase_expanded_terms``: Java's ``String.toLowerCase(Locale.ROOT)``, which Elasticsearch 1.x
+    applied to wildcard, prefix, regexp, fuzzy and range terms, even on keyword fields."""
+    return text.lower()
+
+
 def lower(text: str) -> str:
     """Java's ``Character.toLowerCase`` applied to every code point (what LowerCaseFilter does)."""
     if text.isascii():

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from fingerlog.backends.analysis import analyze
+from fingerlog.backends.analysis import analyze, expanded_lower
 from fingerlog.backends.automata import fuzzy_edits
 from fingerlog.backends.clauses import replay_add_clause
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
@@ -85,11 +85,6 @@ class Translation:
 
     value: Any
     findings: tuple[Finding, ...] = ()
-
-
-def java_lower(text: str) -> str:
-    """Lowercase as Java's ``String.toLowerCase(Locale.ROOT)`` did for ES 1.x's expanded terms."""
-    return text.lower()
 
 
 def modern_regexp(pattern: str) -> str:
@@ -243,21 +238,21 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         return _leaf("match_phrase", field, "query", node.text, node.boost, slop=slop)
 
     def visit_prefix(self, node: Prefix) -> Dsl:
-        return _leaf("prefix", self._field(node), "value", java_lower(node.text), node.boost)
+        return _leaf("prefix", self._field(node), "value", expanded_lower(node.text), node.boost)
 
     def visit_wildcard(self, node: Wildcard) -> Dsl:
         pattern = "".join(
-            part.value if isinstance(part, WildcardToken) else _escape_wildcard_literal(java_lower(part))
+            part.value if isinstance(part, WildcardToken) else _escape_wildcard_literal(expanded_lower(part))
             for part in node.parts
         )
         return _leaf("wildcard", self._field(node), "value", pattern, node.boost)
 
     def visit_regexp(self, node: Regexp) -> Dsl:
-        pattern = modern_regexp(java_lower(node.pattern))
+        pattern = modern_regexp(expanded_lower(node.pattern))
         return _leaf("regexp", self._field(node), "value", pattern, node.boost)
 
     def visit_fuzzy(self, node: Fuzzy) -> Dsl:
-        text = java_lower(node.text)
+        text = expanded_lower(node.text)
         self.findings.append(
             Finding(
                 node.span,
@@ -286,9 +281,9 @@ class DslCompiler(Visitor[Optional[Dsl]]):
             return _leaf("wildcard", field, "value", "*", node.boost)
         bounds: dict[str, Any] = {}
         if node.lower is not None:
-            bounds["gte" if node.include_lower else "gt"] = java_lower(node.lower)
+            bounds["gte" if node.include_lower else "gt"] = expanded_lower(node.lower)
         if node.upper is not None:
-            bounds["lte" if node.include_upper else "lt"] = java_lower(node.upper)
+            bounds["lte" if node.include_upper else "lt"] = expanded_lower(node.upper)
         if node.boost is not None:
             bounds["boost"] = node.boost
         return {"range": {field: bounds}}

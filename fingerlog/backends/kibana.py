@@ -13,7 +13,8 @@ import dataclasses
 from urllib.parse import quote
 
 from fingerlog.backends.analysis import analyze
-from fingerlog.backends.dsl import Finding, Translation, is_analyzed, java_lower, modern_regexp
+from fingerlog.backends.analysis import expanded_lower
+from fingerlog.backends.dsl import Finding, Translation, is_analyzed, modern_regexp
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.mapping import FieldMappings
@@ -57,15 +58,15 @@ def for_modern_query_string(node: Node, mapping: FieldMappings, target: Target, 
         )
         return dataclasses.replace(node, clauses=clauses)
     if isinstance(node, Wildcard):
-        parts = tuple(p if isinstance(p, WildcardToken) else java_lower(p) for p in node.parts)
+        parts = tuple(p if isinstance(p, WildcardToken) else expanded_lower(p) for p in node.parts)
         node = dataclasses.replace(node, parts=parts)
     elif isinstance(node, Prefix):
-        node = dataclasses.replace(node, text=java_lower(node.text))
+        node = dataclasses.replace(node, text=expanded_lower(node.text))
     elif isinstance(node, Regexp):
-        node = dataclasses.replace(node, pattern=modern_regexp(java_lower(node.pattern)))
+        node = dataclasses.replace(node, pattern=modern_regexp(expanded_lower(node.pattern)))
     elif isinstance(node, Range):
-        lower = None if node.lower is None else java_lower(node.lower)
-        upper = None if node.upper is None else java_lower(node.upper)
+        lower = None if node.lower is None else expanded_lower(node.lower)
+        upper = None if node.upper is None else expanded_lower(node.upper)
         node = dataclasses.replace(node, lower=lower, upper=upper)
     elif isinstance(node, Fuzzy):
         findings.append(
@@ -75,7 +76,7 @@ def for_modern_query_string(node: Node, mapping: FieldMappings, target: Target, 
                 "and there is no query_string syntax to turn them off",
             )
         )
-        node = dataclasses.replace(node, text=java_lower(node.text))
+        node = dataclasses.replace(node, text=expanded_lower(node.text))
     return _rename(node, mapping, target, findings)
 
 

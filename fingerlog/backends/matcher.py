@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from fingerlog.backends import automata
-from fingerlog.backends.analysis import analyze
+from fingerlog.backends.analysis import analyze, expanded_lower
 from fingerlog.backends.clauses import replay_add_clause
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldKind, FieldMappings
@@ -61,11 +61,6 @@ class TooManyClauses(FingerlogError):
 ALL_FIELD = "_all"
 #: Pseudo-fields of ``query_string`` that test field presence.
 EXISTS_FIELD, MISSING_FIELD = "_exists_", "_missing_"
-
-
-def expanded_lower(text: str) -> str:
-    """``lowercase_expanded_terms``: Java's ``String.toLowerCase(Locale.ROOT)`` of a multi-term text."""
-    return text.lower()
 
 
 # --- what Lucene indexed for one event ----------------------------------------------

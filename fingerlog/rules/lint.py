@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fingerlog.backends.analysis import expanded_lower
 from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
 from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.query.nodes import Bool, Node, Regexp, Span
@@ -60,7 +61,7 @@ def regexp_problems(rule: Rule) -> list[Problem]:
     found = []
     for node in _regexps(rule.query):
         try:
-            lucene_regexp(node.pattern)
+            lucene_regexp(expanded_lower(node.pattern))  # Elasticsearch lower-cases it first
         except RegexpSyntaxError as exc:
             assert node.span is not None
             start = _pattern_start(rule.query_text, node.span.start) + exc.position

@@ -16,6 +16,7 @@ import pytest
 
 from fingerlog.records import Event
 from fingerlog.sources import MAX_EVENT_LINES, JobError, open_job
+from fingerlog.sources.formats import is_search_response
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
 ZUUL_V3 = FIXTURES / "zuul-v3-job"
@@ -274,3 +275,33 @@ def test_concatenated_gzip_members_read_as_one_file(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b"2013-10-18 14:01:02.345 | one\n") + gzip.compress(b"2013-10-18 14:01:03.456 | two\n"))
     job = open_job(path)
     assert [e.first("message") for e in job.events()] == ["one", "two"] and job.errors == []
+
+
+@pytest.mark.parametrize("pretty", [True, False], ids=["pretty-printed", "one-line"])
+def test_a_saved_search_response_reads_as_its_hits(corpus: Path, pretty: bool, tmp_path: Path) -> None:
+    sample = corpus / "elastic-recheck/samples/samples/bug-1226337.json"
+    response = json.loads(sample.read_text())
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps(response, indent=2 if pretty else None))
+    job = open_job(path, overrides={"build_queue": "gate"})
+    events = list(job.events())
+    assert [e.event_id for e in events] == [h["_id"] for h in response["hits"]["hits"]]
+    assert {e.first("syslog_program") for e in events} == {"proxy-server"}
+    assert {e.first("build_queue") for e in events} == {"gate"} and job.errors == []
+    assert next(job.files()).format.name == "search-response"
+
+
+@pytest.mark.parametrize(
+    "head, response",
+    [
+        (b'{\n  "took": 5,\n  "hits": {\n', True),
+        (b'{"took": 5, "hits": {"total": 2, "max_score": null, "hits": [{"_id": "a"}]}}\n', True),
+        (b'{"took": 5, "hits": {"total": 2, "max_score": null, "hits": [{"_id": "a", "_source": {"message": "x', True),
+        (b'{"message": "boom", "tags": ["console"]}\n{"message": "two"}\n', False),
+        (b'{"_id": "a1", "_source": {"message": "boom"}}\n', False),
+        (b'not json\n{"message": "x"}\n', False),
+    ],
+    ids=["pretty", "one-line", "one-line-longer-than-head", "jsonl", "jsonl-hits", "jsonl-broken-first-line"],
+)
+def test_a_json_file_is_told_apart_as_response_or_json_lines(head: bytes, response: bool) -> None:
+    assert is_search_response(head) is response

@@ -84,6 +84,25 @@ def event_from_document(doc: Mapping[str, Any], *, event_id: str, line: int = 0)
     return Event(fields=fields, source=source, first_line=line, last_line=line, event_id=event_id)
 
 
+def response_hits(response: Any) -> list[Any] | None:
+    """``hits.hits`` of an Elasticsearch search response, or None when it is not one."""
+    hits = response.get("hits") if isinstance(response, Mapping) else None
+    inner = hits.get("hits") if isinstance(hits, Mapping) else None
+    return inner if isinstance(inner, list) else None
+
+
+def events_from_response(response: Any, origin: str) -> list[Event]:
+    """The hits of a parsed search response as events (``_id`` as the event id)."""
+    hits = response_hits(response)
+    if hits is None:
+        raise DocumentError(f"{origin}: no hits.hits list: not an Elasticsearch search response")
+    return [
+        event_from_document(hit.get("_source", {}), event_id=str(hit.get("_id", f"{origin}:{n}")), line=n)
+        for n, hit in enumerate(hits, start=1)
+        if isinstance(hit, Mapping)
+    ]
+
+
 def load_sample_events(path: str | Path) -> list[Event]:
     """The hits of an Elasticsearch search response file (``hits.hits[]._source``, ``_id``)."""
     path = Path(path)
@@ -93,10 +112,4 @@ def load_sample_events(path: str | Path) -> list[Event]:
         raise DocumentError(f"{path}: cannot read: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError(f"{path}: not a JSON search response: {exc}") from None
-    hits = response.get("hits", {}).get("hits") if isinstance(response, dict) else None
-    if not isinstance(hits, list):
-        raise DocumentError(f"{path}: no hits.hits list: not an Elasticsearch search response")
-    return [
-        event_from_document(hit.get("_source", {}), event_id=str(hit.get("_id", f"{path.name}:{n}")), line=n)
-        for n, hit in enumerate(hits, start=1)
-    ]
+    return events_from_response(response, path.name)

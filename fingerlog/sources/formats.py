@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO, Iterator, Mapping
 
 from fingerlog.records import Event
 from fingerlog.sources import grok as g
-from fingerlog.sources.documents import document_fields
+from fingerlog.sources.documents import DocumentError, document_fields, events_from_response, response_hits
 from fingerlog.sources.events import MAX_EVENT_LINES, iter_events
 from fingerlog.sources.timestamps import to_timestamp
 
@@ -33,6 +33,8 @@ _REQUEST_ID = re.compile(r"\b(req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 
 _TS = rf"(?:{g.TIMESTAMP_ISO8601}|{g.SYSLOGTIMESTAMP})"
 _OSLO_LEVEL = r"AUDIT|CRITICAL|DEBUG|INFO|TRACE|WARNING|ERROR"
+#: ``"hits": {<scalar members>, "hits": [`` at the start of a one-line search response.
+_RESPONSE_HITS = re.compile(rb'"hits"\s*:\s*\{(?:[^{}\[\]]|\[[^\[\]]*\])*?"hits"\s*:\s*\[')
 
 
 def _bytes_pattern(pattern: str) -> re.Pattern[bytes]:
@@ -168,6 +170,36 @@ class DocumentFormat(LogFormat):
         return Event(fields, source, first_line, last_line, event_id)
 
 
+@dataclass(frozen=True)
+class ResponseFormat(DocumentFormat):
+    """A saved Elasticsearch search response: its hits are the events, ``--field`` overrides on top.
+
+    Read whole, not streamed: a response holds at most the search's ``size`` hits.
+    """
+
+    def iter_events(self, stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:
+        try:
+            events = events_from_response(json.loads(stream.read()), logfile.path)
+        except (ValueError, DocumentError) as exc:
+            logfile.record("invalid-json", str(exc))
+            return
+        for event in events:
+            yield replace(event, fields={**event.fields, **logfile.fields})
+
+
+def is_search_response(head: bytes) -> bool:
+    """Whether a JSON file starting with ``head`` is one search response rather than JSON lines."""
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    if first == b"{":  # pretty-printed: one object over many lines
+        return True
+    if not first.startswith(b"{"):
+        return False
+    try:
+        return response_hits(json.loads(first)) is not None
+    except ValueError:  # a line longer than the head: look for the shape of hits.hits
+        return _RESPONSE_HITS.search(first) is not None
+
+
 CONSOLE = LogFormat(
     name="console",
     continuation=_bytes_pattern(rf"^(?!{g.TIMESTAMP_ISO8601} \|)"),
@@ -242,7 +274,9 @@ PLAIN = LogFormat(name="plain", continuation=re.compile(rb"^[ \t]+\S"), drop=re.
 
 JSONL = DocumentFormat(name="jsonl", drop=re.compile(rb"^\s*$"), prefilterable=False)
 
+RESPONSE = ResponseFormat(name="search-response", prefilterable=False)
+
 #: formats by name; content sniffing tries them in this order.
 FORMATS: Mapping[str, LogFormat] = {
-    f.name: f for f in (CONSOLE, OSLOFMT, SYSLOG, APACHECOMBINED, APACHEERROR, LIBVIRT, PLAIN, JSONL)
+    f.name: f for f in (CONSOLE, OSLOFMT, SYSLOG, APACHECOMBINED, APACHEERROR, LIBVIRT, PLAIN, JSONL, RESPONSE)
 }

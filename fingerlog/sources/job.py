@@ -25,7 +25,7 @@ from fingerlog.sources.build import METADATA_FILES, BuildMetadata
 from fingerlog.sources.containers import Entry
 from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
-from fingerlog.sources.formats import JSONL, LogFormat
+from fingerlog.sources.formats import JSONL, RESPONSE, LogFormat, is_search_response
 from fingerlog.sources.streams import BLOCK, READ_ERRORS, guarded
 
 #: a NUL byte in this many first bytes makes a file binary (skipped, recorded).
@@ -169,11 +169,13 @@ class Job:
         path = strip_compression(entry.name)
         try:
             stream = _open_entry(entry, path, self.errors)
+            head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         except (OSError, *READ_ERRORS) as exc:
             self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
             return
         fields = {k: (v,) for k, v in self.build.fields.items()}
-        yield LogFile(path, fields, JSONL, entry.size, self.errors, entry, stream)
+        fmt = RESPONSE if is_search_response(head) else JSONL
+        yield LogFile(path, fields, fmt, entry.size, self.errors, entry, stream)
 
 
 def _open_entry(entry: Entry, path: str, errors: list[SourceError], buffer_size: int = BLOCK) -> io.BufferedReader:

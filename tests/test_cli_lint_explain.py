@@ -64,7 +64,7 @@ def test_lint_of_the_corpus_passes_with_mixed_operator_warnings(corpus: Path) ->
 def test_explain_prints_tree_with_occurs_and_canonical_string() -> None:
     code, out, _ = run("explain", "a AND b OR c^2 -f:(x y)")
     assert code == 0
-    assert out == """\
+    assert out.split("Elasticsearch Query DSL")[0] == """\
 Tree:
   bool
     must      term      _all: 'a'
@@ -82,7 +82,17 @@ def test_explain_a_rule_file(pack: Path) -> None:
     code, out, _ = run("explain", str(pack / "good.yaml"))
     assert code == 0
     assert out.startswith("Rule:\n  id: good\nTree:\n  bool\n    must      phrase    message: 'x'\n")
-    assert out.endswith('Canonical Lucene:\n  +message:"x" +tags:"y"\n')
+    assert 'Canonical Lucene:\n  +message:"x" +tags:"y"\n' in out
+
+
+@pytest.mark.parametrize(("mapping", "tags_query"), [("openstack", "term"), ("analyzed", "match_phrase")])
+def test_explain_shows_the_dsl_of_the_chosen_mapping(pack: Path, mapping: str, tags_query: str) -> None:
+    code, out, _ = run("explain", str(pack / "good.yaml"), "--mapping", mapping)
+    assert code == 0
+    title, _, body = out.partition(f"Elasticsearch Query DSL ({mapping} mapping):\n")
+    dsl = json.loads(body)
+    assert dsl["bool"]["must"][0] == {"match_phrase": {"message": "x"}}
+    assert tags_query in dsl["bool"]["must"][1]
 
 
 def test_explain_broken_query_is_a_located_error_without_traceback() -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
+from fingerlog.backends.dsl import to_dsl
 from fingerlog.backends.lucene import UnprintableQuery, to_lucene
-from fingerlog.errors import UsageError
 from fingerlog.backends.matcher import compile_query
 from fingerlog.errors import FingerlogError, UsageError
-from fingerlog.mapping import load_mapping
+from fingerlog.mapping import FieldMappings, MappingError, load_mapping
 from fingerlog.query.javanum import float32_str
 from fingerlog.query.nodes import (
     Bool, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard, WildcardToken,
@@ -37,6 +37,7 @@ class Subject:
     query_text: str
     query: Node
     default_field: str
+    mapping: FieldMappings
     rule: Rule | None = None
 
 
@@ -113,8 +114,15 @@ def rule_section(subject: Subject) -> Section | None:
     return "Rule", "\n".join(facts)
 
 
+def dsl_section(subject: Subject) -> Section:
+    translation = to_dsl(subject.query, subject.mapping)
+    notes = "".join(f"\nnote: {finding.message}" for finding in translation.findings)
+    body = json.dumps(translation.value, indent=2, ensure_ascii=False) + notes
+    return f"Elasticsearch Query DSL ({subject.mapping.name} mapping)", body
+
+
 #: the sections `fingerlog explain` prints, in order; extend to explain more
-SECTIONS: list[SectionBuilder] = [rule_section, tree_section, lucene_section]
+SECTIONS: list[SectionBuilder] = [rule_section, tree_section, lucene_section, dsl_section]
 
 
 def explain(subject: Subject, sections: list[SectionBuilder] | None = None) -> list[Section]:
@@ -148,9 +156,9 @@ def event_from_json(text: str) -> Event:
     return Event(fields=document_fields(document), source="--event-json", first_line=0, last_line=0, event_id="json")
 
 
-def match_section(subject: Subject, event: Event, mapping_name: str | None) -> Section:
+def match_section(subject: Subject, event: Event) -> Section:
     """Whether the event matches, clause by clause (✓ matched, ✗ did not, – left out by Lucene)."""
-    compiled = compile_query(subject.query, load_mapping(mapping_name))
+    compiled = compile_query(subject.query, subject.mapping)
     verdict = "matches" if compiled.matches(event.fields) else "does not match"
     where = event.source
     if event.first_line:
@@ -159,15 +167,15 @@ def match_section(subject: Subject, event: Event, mapping_name: str | None) -> S
     return f"Event {where} ({compiled.mapping.name} mapping): {verdict}", compiled.explain(event.fields).render() + "\n" + "Fields:\n" + fields
 
 
-def subject_of(target: str, default_field: str) -> Subject:
+def subject_of(target: str, default_field: str, mapping: FieldMappings) -> Subject:
     """A rule file (an existing *.yaml path) or else query text."""
     path = Path(target)
     if path.suffix in RULE_SUFFIXES and "\n" not in target:
         if not path.is_file():
             raise UsageError(f"no such rule file: {target} (to explain a query, quote it)")
         rule = load_rule(path)
-        return Subject(rule.query_text, rule.query, "_all", rule)
-    return Subject(target, parse_query(target, default_field=default_field), default_field)
+        return Subject(rule.query_text, rule.query, "_all", mapping, rule)
+    return Subject(target, parse_query(target, default_field=default_field), default_field, mapping)
 
 
 @click.command("explain")
@@ -181,16 +189,17 @@ def subject_of(target: str, default_field: str) -> Subject:
 @click.option("--event-json", default=None, metavar="JSON",
               help='An event given as a JSON object of fields, e.g. \'{"message": "...", "tags": ["screen-n-cpu.txt"]}\'.')
 @click.option("--mapping", default=None, metavar="NAME|FILE",
-              help="Field mapping profile for the event match: openstack (default), analyzed, keyword, or a YAML file.")
+              help="Field mapping profile for the DSL and the event match: openstack (default), analyzed, keyword, or a YAML file.")
 def command(target: str, default_field: str, event_file: Path | None, line: int | None,
             event_json: str | None, mapping: str | None) -> None:  # fmt: skip
-    """Show how Lucene reads a query: the parsed tree and its canonical form.
+    """Show how Lucene reads a query: the parsed tree, its canonical form and its DSL.
 
     The tree shows each clause with its occur: must (required), should
     (optional once a must exists, else at least one must match), must_not.
     Lucene has no AND-before-OR precedence, so `a AND b OR c` is
     must a, must b, should c.  The canonical form is the same query written
-    with +/- only; it parses back to the same tree.
+    with +/- only; it parses back to the same tree.  The Elasticsearch Query
+    DSL is what `fingerlog translate --to dsl` gives under --mapping.
 
     With an event (--event-file F --line N, or --event-json), also shows
     whether Elasticsearch 1.x would return that event, clause by clause:
@@ -207,12 +216,16 @@ def command(target: str, default_field: str, event_file: Path | None, line: int 
         raise UsageError("--event-file and --line go together")
     if event_file is not None and event_json is not None:
         raise UsageError("give --event-file/--line or --event-json, not both")
-    subject = subject_of(target, default_field)
+    try:
+        field_mapping = load_mapping(mapping)
+    except MappingError as exc:
+        raise UsageError(str(exc)) from None
+    subject = subject_of(target, default_field, field_mapping)
     sections = explain(subject)
     if event_file is not None and line is not None:
-        sections.append(match_section(subject, event_at_line(event_file, line), mapping))
+        sections.append(match_section(subject, event_at_line(event_file, line)))
     elif event_json is not None:
-        sections.append(match_section(subject, event_from_json(event_json), mapping))
+        sections.append(match_section(subject, event_from_json(event_json)))
     for title, body in sections:
         click.echo(f"{title}:")
         click.echo("\n".join("  " + text for text in body.splitlines()))

@@ -16,8 +16,9 @@ Contract additions (beyond docs/ARCHITECTURE.md):
 - ``LogFile.event(lines, first_line, last_line) -> Event | None`` merges the
   file's fields with the event's: the one place to build events.
   ``LogFile.decode(lines)`` decodes raw lines (invalid UTF-8 replaced, recorded).
-- ``LogFormat.prefilterable`` is False for JSON-lines (escaped text): scan
-  those with ``iter_events``.
+- ``LogFormat.prefilterable`` is False for JSON lines and saved search
+  responses (escaped text; a response is read whole): scan those with
+  ``logfile.format.iter_events(stream, logfile)``.
 - An event is at most ``MAX_EVENT_LINES`` lines; a line at most
   ``MAX_LINE_BYTES`` bytes (``line-too-long`` recorded via ``LogFile.record_long_line``).
 - A tar member's ``open_stream()`` works once, before the next file is requested;

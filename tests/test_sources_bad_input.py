@@ -65,6 +65,7 @@ def test_crlf_line_ends_are_not_part_of_the_message(tmp_path: Path) -> None:
     assert errors == [] and _good_events_complete(events)
 
 
+@pytest.mark.slow
 def test_a_50_mb_line_is_cut_recorded_and_the_file_goes_on(tmp_path: Path) -> None:
     huge = b"2013-10-18 17:39:43.966 | " + b"." * (50 << 20) + b"\n2013-10-18 17:39:44.000 | after\n"
     events, errors = _scan(_job_with(tmp_path, "console.html", huge))
@@ -184,6 +185,7 @@ def test_corrupt_and_truncated_bz2_and_xz(suffix: str, compress, kind: str, tmp_
     assert _good_events_complete(events)
 
 
+@pytest.mark.slow
 def test_repeated_problems_in_one_file_are_recorded_a_bounded_number_of_times(tmp_path: Path) -> None:
     long_line = b"2013-10-18 17:39:43.966 | " + b"x" * (MAX_LINE_BYTES + 10) + b"\n"
     events, errors = _scan(_job_with(tmp_path, "console.html", long_line * 25))

@@ -64,6 +64,7 @@ def test_event_source_is_the_filename_and_id_is_kept() -> None:
     assert (event.source, event.event_id) == ("console.html", "kY_X")
 
 
+@pytest.mark.corpus
 def test_every_real_sample_hit_converts(corpus: Path) -> None:
     files = sorted((corpus / "elastic-recheck/samples").glob("*/*.json"))
     responses = [f for f in files if isinstance(json.loads(f.read_text()), dict)]

@@ -207,6 +207,7 @@ def test_oslo_grok_prefers_the_journal_alternative_as_logstash_did() -> None:
     )
 
 
+@pytest.mark.corpus
 def test_oslo_shortcut_matches_exactly_as_the_full_grok(corpus: Path) -> None:
     oslo = FORMATS["oslofmt"]
     assert oslo.grok is not None and oslo.shortcut is not None

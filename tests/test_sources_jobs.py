@@ -277,6 +277,7 @@ def test_concatenated_gzip_members_read_as_one_file(tmp_path: Path) -> None:
     assert [e.first("message") for e in job.events()] == ["one", "two"] and job.errors == []
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("pretty", [True, False], ids=["pretty-printed", "one-line"])
 def test_a_saved_search_response_reads_as_its_hits(corpus: Path, pretty: bool, tmp_path: Path) -> None:
     sample = corpus / "elastic-recheck/samples/samples/bug-1226337.json"

@@ -16,6 +16,8 @@ import pytest
 from fingerlog.records import Event
 from fingerlog.sources import open_job
 
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
+
 JOB = "logs/os-loganalyze/job-view/gate-tempest-devstack-vm-neutron-02d68e3"
 SAMPLES = "logs/os-loganalyze/{commit}/os_loganalyze/tests/samples/{name}"
 

@@ -18,9 +18,12 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 
 from fingerlog.records import Event
 from fingerlog.sources import load_sample_events, open_job
+
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 COMPARED = ("message", "loglevel", "module", "pid", "syslog_program", "syslog_host")
 

@@ -131,6 +131,11 @@ def test_zuul_v3_fixture_events(text: str, expected: dict[str, tuple[str, ...]] 
     assert {k: matches[0].fields[k] for k in expected} == expected
 
 
+def test_syslog_dates_take_the_year_the_build_ran() -> None:
+    event = _find(_events(ZUUL_V3), "COMMAND=/usr/local/bin/nova-rootwrap")
+    assert event.first("@timestamp") == "2021-10-12T09:40:05.000Z"  # build.json start_time: 2021
+
+
 def test_zuul_v3_debug_events_are_not_indexed() -> None:
     assert not [e for e in _events(ZUUL_V3) if e.first("loglevel") == "DEBUG"]
 

@@ -118,6 +118,14 @@ class BuildMetadata:
                 parts["log_url"] = f"http://{parts['host']}/{parts['path']}/"
             self.path_parts = parts
 
+    def year(self) -> int | None:
+        """The year the build ran (the API record's start or end time), for dates without one."""
+        for key in ("start_time", "end_time"):
+            stamp = _text(_dig(self.api, key))
+            if stamp and re.match(r"\d{4}-", stamp):
+                return int(stamp[:4])
+        return None
+
     def _source(self, name: str) -> Any:
         if name == "zuul":
             return _dig(self.inventory, "all.vars.zuul")

@@ -121,6 +121,8 @@ class Job:
     #: lists the stored files afresh on each call (so ``files()`` can be iterated again).
     _entries: Callable[[], Iterator[Entry]] = field(repr=False)
     _jsonl: bool = field(repr=False, default=False)
+    #: the year the build ran, when known: syslog dates take it rather than the file's mtime year.
+    year: int | None = None
 
     def files(self) -> Iterator[LogFile]:
         """The job's log files in a stable order; binary and unreadable ones are recorded and skipped."""
@@ -157,7 +159,7 @@ class Job:
         fields.update({k: (v,) for k, v in self.build.fields.items()})
         if "log_url" in self.build.fields:
             fields["log_url"] = (self.build.fields["log_url"] + path,)
-        bound = fmt.with_context(extra_drops=drops, year=_year(entry.mtime))
+        bound = fmt.with_context(extra_drops=drops, year=self.year or _year(entry.mtime))
         # Hold no file open between listing and reading (jobs have thousands of files),
         # unless reading it again would record its error again.
         if entry.reopenable and len(self.errors) == known_errors:
@@ -199,7 +201,12 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     """The job at ``location``: a directory, a log file, an archive or a JSON-lines file.
 
     ``overrides`` are build fields given by the user (``--field k=v``); they win.
+    An ``s3://`` location is read in place (:mod:`fingerlog.sources.remote`).
     """
+    from fingerlog.sources import remote  # it builds on this module
+
+    if isinstance(location, str) and remote.is_object_url(location):
+        return remote.open_remote_job(location, overrides=overrides)
     path = Path(location)
     overrides = dict(overrides or {})
     errors: list[SourceError] = []
@@ -209,7 +216,7 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
         for name in METADATA_FILES:
             _read_metadata(path / name, name, metadata, errors)
         listing = partial(containers.directory_entries, path, errors)
-        return Job(where, _build(where, metadata, overrides), errors, listing)
+        return Job(where, _build(where, metadata, overrides), errors, listing, year=metadata.year())
     if not path.exists():
         raise JobError(f"{path}: no such file or directory")
     if not path.is_file():
@@ -224,7 +231,7 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     entry = containers.single_entry(path, path.relative_to(root).as_posix() if root else path.name)
     jsonl = strip_compression(lowered).endswith(JSONL_SUFFIXES)
     build = _build(str(root or path.parent), metadata, overrides)
-    return Job(where, build, errors, lambda: iter((entry,)), jsonl)
+    return Job(where, build, errors, lambda: iter((entry,)), jsonl, metadata.year())
 
 
 def _job_root(path: Path) -> Path | None:
@@ -255,7 +262,7 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
         except (zipfile.BadZipFile, OSError) as exc:
             raise JobError(f"{path}: not a readable zip archive: {exc}") from None
         build = _build(where + "/" + root, metadata, overrides)
-        return Job(where, build, errors, partial(containers.zip_entries, path, root))
+        return Job(where, build, errors, partial(containers.zip_entries, path, root), year=metadata.year())
     names, found = containers.tar_survey(path, METADATA_FILES)
     if not names and not found:
         _probe_tar(path)
@@ -264,7 +271,7 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
         if (root + name) in found:
             metadata.read(name, found[root + name], name, errors)
     build = _build(where + "/" + root, metadata, overrides)
-    return Job(where, build, errors, partial(containers.tar_entries, path, root, errors))
+    return Job(where, build, errors, partial(containers.tar_entries, path, root, errors), year=metadata.year())
 
 
 def _read_zip_metadata(

@@ -2,8 +2,9 @@
 
 logstash parsed ``logdate`` with a list of Joda patterns in UTC and stored
 milliseconds (``2013-10-18T17:39:43.966Z``).  Syslog dates carry no year;
-logstash took the year it was running in, we take the year the file was
-written (its mtime), which is what that meant for a CI job.
+logstash took the year it was running in, we take the year the build ran
+(zuul-info/build.json) or else the year the file was written (its mtime),
+which is what that meant for a CI job.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
         raise FingerlogError(f"{rules_dir}: no usable fingerprint to scan with")
     scan_profile = ScanProfile() if profile else None
     scans: list[BuildScan] = []
-    progress = sys.stderr.isatty() and len(paths) > 1
+    progress = sys.stderr.isatty()
     with ExitStack() as cleanup:
         fetcher = None
         for number, path in enumerate(paths, 1):

@@ -118,7 +118,7 @@ class _FileScan:
         data = chunk.data
         occurrences = sorted((end - 1, literal) for literal, end in self.literals.scanner.scan(data))
         # Lucene lower-cases İ and K (Kelvin) to ASCII letters no ASCII literal search can see.
-        exotic = any(source in data for source in ASCII_LOWERCASE_SOURCES)
+        exotic = not data.isascii() and any(source in data for source in ASCII_LOWERCASE_SOURCES)
         positions = [position for position, _ in occurrences]
         if self.slow or exotic:
             for window in all_windows(data, self.grouping, chunk.first_line):

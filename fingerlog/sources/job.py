@@ -56,7 +56,8 @@ class LogFile:
     fields: dict[str, tuple[str, ...]]
     #: the format, bound to this file (its drop rules and year).
     format: LogFormat
-    #: stored size in bytes (compressed size for compressed files).
+    #: size as the container reports it (a .gz file: compressed; a zip member: uncompressed):
+    #: a hint for progress and scheduling, not the number of bytes the stream yields.
     size_hint: int
     #: the job's error list: problems met while reading this file land there.
     errors: list[SourceError] = field(repr=False)

@@ -70,6 +70,7 @@ def test_a_logs_openstack_org_path_names_an_old_build() -> None:
     fields = open_job(ZUUL_V2).build.fields
     assert fields == {
         "build_name": "check-tempest-devstack-vm-neutron",
+        "build_status": "FAILURE",  # Jenkins' last console line: "Finished: FAILURE"
         "build_short_uuid": "6f3b1e2",
         "build_change": "51738",
         "build_patchset": "3",

@@ -42,6 +42,12 @@ def job_events(corpus: Path) -> dict[str, list[Event]]:
     return by_file
 
 
+def test_the_2013_job_knows_its_result_from_the_console(corpus: Path) -> None:
+    last = _text(corpus / JOB / "console.html.gz").rstrip("\n").split("\n")[-2]
+    assert last.endswith("| Finished: FAILURE")
+    assert open_job(corpus / JOB).build.fields == {"build_status": "FAILURE"}
+
+
 def test_the_2013_job_lists_its_files_with_formats_and_tags(corpus: Path) -> None:
     files = {f.path: (f.format.name, f.fields["tags"]) for f in open_job(corpus / JOB).files()}
     assert files == {

@@ -4,7 +4,8 @@ Zuul v3 writes ``zuul-info/inventory.yaml`` (the Ansible inventory: the
 ``zuul`` variables, each node's ``nodepool`` record); the Zuul API's build
 record may sit beside it as ``zuul-info/build.json``; logs.openstack.org's
 paths (``/<nn>/<change>/<patchset>/<pipeline>/<job>/<uuid7>/``) name the rest
-for older jobs.  :data:`BUILD_FIELD_RULES` says, per field, which source to ask
+for older jobs, and Jenkins' console ends with the build's result.
+:data:`BUILD_FIELD_RULES` says, per field, which source to ask
 first; ``--field k=v`` overrides win over all of them.
 """
 
@@ -20,10 +21,17 @@ import yaml
 from fingerlog.records import SourceError
 
 INVENTORY = "zuul-info/inventory.yaml"
+#: Jenkins' console, whose last line states the result of a Zuul v2 build.
+CONSOLE = "console.html"
 BUILD_RECORD = "zuul-info/build.json"
 METADATA_FILES = (INVENTORY, BUILD_RECORD)
 
 #: ``.../<nn>/<change>/<patchset>/<pipeline>/<job>/<uuid7>`` as logs.openstack.org served builds.
+#: Jenkins ends a console with ``Finished: <result>`` (after the timestamp prefix of the era).
+_FINISHED = re.compile(rb"^(?:[\d-]+ [\d:.]+ \| )?Finished: ([A-Z_]+)\s*$", re.MULTILINE)
+#: how much of a console's end is searched for that line.
+CONSOLE_TAIL = 64 << 10
+
 #: A copy made with ``wget -r`` keeps the host directory, which gives the ``log_url`` back.
 _LOG_PATH = re.compile(
     r"(?:^|/)(?:(?P<host>logs\.openstack\.org)/)?(?P<path>(?P<prefix>\d{2,3})/(?P<change>\d+)/"
@@ -58,12 +66,13 @@ class BuildFieldRule:
 
 
 #: source names: ``zuul`` = inventory ``all.vars.zuul``, ``node`` = the first host's vars,
-#: ``api`` = zuul-info/build.json, ``path`` = the logs.openstack.org path of the job.
+#: ``api`` = zuul-info/build.json, ``console`` = Jenkins' ``Finished:`` line,
+#: ``path`` = the logs.openstack.org path of the job.
 BUILD_FIELD_RULES: tuple[BuildFieldRule, ...] = (
     BuildFieldRule("build_name", ("zuul:job", "api:job_name", "path:job")),
     BuildFieldRule("build_uuid", ("zuul:build", "api:uuid")),
     BuildFieldRule("build_short_uuid", ("path:uuid",)),
-    BuildFieldRule("build_status", ("api:result",)),
+    BuildFieldRule("build_status", ("api:result", "console:result")),
     BuildFieldRule("build_change", ("zuul:change", "api:change", "api:ref.change", "path:change")),
     BuildFieldRule("build_patchset", ("zuul:patchset", "api:patchset", "api:ref.patchset", "path:patchset")),
     BuildFieldRule("build_queue", ("zuul:pipeline", "api:pipeline", "path:pipeline")),
@@ -95,6 +104,7 @@ class BuildMetadata:
     inventory: Mapping[str, Any] | None = None
     api: Mapping[str, Any] | None = None
     path_parts: Mapping[str, str] | None = None
+    console: Mapping[str, str] | None = None
 
     def read(self, name: str, data: bytes, where: str, errors: list[SourceError]) -> None:
         """Take in one metadata file (``INVENTORY`` or ``BUILD_RECORD``); bad ones are recorded."""
@@ -118,6 +128,12 @@ class BuildMetadata:
                 parts["log_url"] = f"http://{parts['host']}/{parts['path']}/"
             self.path_parts = parts
 
+    def read_console_tail(self, tail: bytes) -> None:
+        """The result Jenkins wrote on the last ``Finished:`` line of a console's end."""
+        results = _FINISHED.findall(tail)
+        if results:
+            self.console = {"result": results[-1].decode("ascii")}
+
     def year(self) -> int | None:
         """The year the build ran (the API record's start or end time), for dates without one."""
         for key in ("start_time", "end_time"):
@@ -134,6 +150,8 @@ class BuildMetadata:
             return next(iter(hosts.values()), None) if isinstance(hosts, Mapping) and hosts else None
         if name == "api":
             return self.api
+        if name == "console":
+            return self.console
         return self.path_parts
 
     def fields(self, overrides: Mapping[str, str]) -> dict[str, str]:

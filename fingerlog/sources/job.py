@@ -21,7 +21,7 @@ from typing import BinaryIO, Callable, Iterator, Mapping
 from fingerlog.errors import FingerlogError
 from fingerlog.records import Build, Event, SourceError
 from fingerlog.sources import containers
-from fingerlog.sources.build import METADATA_FILES, BuildMetadata
+from fingerlog.sources.build import CONSOLE, CONSOLE_TAIL, METADATA_FILES, BuildMetadata
 from fingerlog.sources.containers import Entry
 from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
@@ -216,6 +216,7 @@ def open_job(location: str | Path, *, overrides: Mapping[str, str] | None = None
     if path.is_dir():
         for name in METADATA_FILES:
             _read_metadata(path / name, name, metadata, errors)
+        _read_console_result(path, metadata)
         listing = partial(containers.directory_entries, path, errors)
         return Job(where, _build(where, metadata, overrides), errors, listing, year=metadata.year())
     if not path.exists():
@@ -241,6 +242,23 @@ def _job_root(path: Path) -> Path | None:
         if (ancestor / "zuul-info").is_dir():
             return ancestor
     return None
+
+
+def _read_console_result(job: Path, metadata: BuildMetadata) -> None:
+    """Zuul v2 jobs have no zuul-info: the end of Jenkins' console gives ``build_status``.
+
+    Only read when nothing better knows the result; a broken console is reported by the scan.
+    """
+    if metadata.api is not None:
+        return
+    for name in (CONSOLE, CONSOLE + ".gz"):
+        if (job / name).is_file():
+            tail = b""
+            with guarded(open(job / name, "rb"), name, [], stored_name=name) as stream:
+                while block := stream.read(BLOCK):
+                    tail = (tail + block)[-CONSOLE_TAIL:]
+            metadata.read_console_tail(tail)
+            return
 
 
 def _read_metadata(path: Path, name: str, metadata: BuildMetadata, errors: list[SourceError]) -> None:

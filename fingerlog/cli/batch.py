@@ -15,6 +15,8 @@ from fingerlog.engine.batch import BatchResult, BatchSpec, BuildSummary, run_bat
 from fingerlog.errors import UsageError
 from fingerlog.mapping import MappingError, load_mapping
 from fingerlog.rules.loader import load_rules
+from fingerlog.remote.objectstore import check_reachable, use_endpoint
+from fingerlog.sources.remote import is_object_url
 from fingerlog.store.rules import rule_row
 
 #: the rule pack of a source checkout, used when --rules is not given.
@@ -91,8 +93,8 @@ class Progress:
 
 
 @click.command("batch")
-@click.argument("archives", metavar="ARCHIVE...", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "store", required=True, type=click.Path(file_okay=False, path_type=Path), help="The store directory (created if absent).")
+@click.argument("archives", metavar="ARCHIVE...", nargs=-1)
+@click.option("--out", "store", required=True, metavar="STORE", help="The store: a directory, or s3://BUCKET/PREFIX (created if absent).")
 @click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rules directory. Default: the rules/ of this fingerlog checkout.")
 @click.option("--mapping", default=None, metavar="NAME|FILE", help="Field mapping profile (see docs/mapping.md).")
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="CSV or JSON lines: each job's path plus build fields (build_status, voting, start_time, ...).")
@@ -103,14 +105,21 @@ class Progress:
               help="local: a process pool on this machine. dask: a Dask cluster (see docs/scale-out.md).")  # fmt: skip
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="With --engine dask: the running Dask scheduler to submit to. Default: a local cluster of --jobs workers.")  # fmt: skip
-def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, mapping: str | None, manifest: Path | None,
-            field_pairs: tuple[str, ...], jobs: int, rescan: bool, engine: str, scheduler: str | None) -> None:  # fmt: skip
+@click.option("--s3-endpoint", metavar="URL", default=None,
+              help="S3 endpoint for s3:// locations (Ceph, MinIO, Swift's S3 API). Default: $AWS_ENDPOINT_URL, else AWS.")  # fmt: skip
+def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mapping: str | None, manifest: Path | None,
+            field_pairs: tuple[str, ...], jobs: int, rescan: bool, engine: str, scheduler: str | None,
+            s3_endpoint: str | None) -> None:  # fmt: skip
     """Scan every job of ARCHIVE(s) with the fingerprints into the Parquet store STORE.
 
     ARCHIVE is a job directory, a directory of job directories (and of
     .tar/.zip job archives), a job archive, or a list file with one job path
     per line. Build fields the logs lack (build_status, voting, start_time,
     ...) come from --manifest, or from ARCHIVE/manifest.jsonl.
+
+    ARCHIVE and STORE may be s3://BUCKET/PREFIX: read and written in place,
+    with the credentials of the standard AWS chain. --engine dask runs the
+    builds on a Dask cluster (docs/scale-out.md).
 
     Interrupted, run the same command again: builds already stored with the
     same rules are skipped and nothing is duplicated. Query the store with
@@ -120,6 +129,7 @@ def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, map
     Example:
       fingerlog batch archive/ --manifest builds.csv --out store/ --jobs 4
       fingerlog batch archive/ --out store/ --engine dask --scheduler tcp://10.0.0.5:8786
+      fingerlog batch s3://ci-logs/2024-05 --out s3://ci-stores/main --s3-endpoint https://rgw.example.org
       fingerlog report store/ --days 14 classification-rate
     """
     if scheduler is not None and engine != "dask":
@@ -127,7 +137,11 @@ def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, map
     if not archives and manifest is None:
         raise UsageError("give at least one ARCHIVE, or a --manifest listing the jobs")
     overrides = _fields(field_pairs)
-    tasks = [BuildTask(t.location, {**t.overrides, **overrides}) for t in plan_builds(archives, manifest)]
+    use_endpoint(s3_endpoint)
+    for location in (*archives, store):
+        check_reachable(location)  # before anything is written
+    sources = [a if is_object_url(a) else Path(a) for a in archives]
+    tasks = [BuildTask(t.location, {**t.overrides, **overrides}) for t in plan_builds(sources, manifest)]
     try:
         field_mapping = load_mapping(mapping)
     except MappingError as exc:
@@ -137,17 +151,18 @@ def command(archives: tuple[Path, ...], store: Path, rules_dir: Path | None, map
         click.echo(str(problem), err=True)
     if not ruleset.rules:
         raise UsageError(f"{rules_dir or DEFAULT_RULES}: no usable rule")
-    spec = BatchSpec(str(store.resolve()), tuple(ruleset.rules), ruleset.digest, field_mapping)
+    root = store if is_object_url(store) else str(Path(store).resolve())
+    spec = BatchSpec(root, tuple(ruleset.rules), ruleset.digest, field_mapping)
     progress = Progress(enabled=sys.stderr.isatty())
     rows = [rule_row(r) for r in ruleset.rules]
     try:
+        runner = None
         if engine == "dask":
-            from fingerlog.engine.dask_engine import run_batch_dask
+            from fingerlog.engine.dask_engine import dask_engine
 
-            result = run_batch_dask(tasks, spec, rows, jobs=jobs, scheduler=scheduler, rescan=rescan,
-                                    on_build=progress.build, on_start=progress.start)  # fmt: skip
-        else:
-            result = run_batch(tasks, spec, rows, jobs=jobs, rescan=rescan, on_build=progress.build, on_start=progress.start)
+            runner = dask_engine(jobs=jobs, scheduler=scheduler)
+        result = run_batch(tasks, spec, rows, jobs=jobs, rescan=rescan, on_build=progress.build, on_start=progress.start,
+                           engine=runner)  # fmt: skip
     finally:
         progress.close()
     click.echo(

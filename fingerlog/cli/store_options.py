@@ -10,11 +10,13 @@ import click
 import duckdb
 
 from fingerlog.errors import FingerlogError, UsageError
+from fingerlog.remote.objectstore import check_reachable
 from fingerlog.store import open_store
 from fingerlog.store.timestamps import parse_timestamp
 from fingerlog.store.views import DEFAULT_DAYS
 
-STORE_ARGUMENT = click.argument("store", type=click.Path(path_type=Path))
+#: a store directory, or s3://BUCKET/PREFIX (read through pyarrow, see docs/scale-out.md).
+STORE_ARGUMENT = click.argument("store", metavar="STORE")
 
 
 class QueryError(FingerlogError):
@@ -46,7 +48,8 @@ def as_of_time(value: str | None) -> datetime | None:
     return when
 
 
-def connect(store: Path, days: int, as_of: str | None) -> duckdb.DuckDBPyConnection:
+def connect(store: str | Path, days: int, as_of: str | None) -> duckdb.DuckDBPyConnection:
+    check_reachable(str(store))  # a remote store's endpoint, bucket and credentials: one clear line
     return open_store(store, days=days, as_of=as_of_time(as_of))
 
 

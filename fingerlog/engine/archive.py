@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import csv
 import json
+import posixpath
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from fingerlog.errors import FingerlogError
+from fingerlog.sources.remote import is_object_url
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
 EVENTS_SUFFIXES = (".jsonl", ".json")
@@ -83,8 +86,51 @@ def _list_file(path: Path) -> Iterator[Path]:
             yield (path.parent / entry).resolve()
 
 
-def list_builds(archive: Path) -> Iterator[Path]:
-    """The build locations an ARCHIVE argument stands for, in a stable order."""
+def _remote_builds(url: str) -> Iterator[str]:
+    """The builds under an object-storage prefix, by the rules of a local directory, from one listing."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url)
+    root = root.rstrip("/")
+    scheme = url.split("://", 1)[0]
+    keys = [posixpath.relpath(key, root) for key in fs.find(root)]
+    if not keys:
+        raise ArchiveError(f"{url}: no object under this prefix")
+    if keys == ["."]:
+        if not _is_single_build(Path(root)):
+            raise ArchiveError(f"{url}: a remote ARCHIVE is a prefix of jobs, a job, or one job archive or events file")
+        yield url
+        return
+    subdirs: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        parts = key.split("/")
+        for depth in range(len(parts) - 1):
+            subdirs["/".join(parts[:depth])].add(parts[depth])
+        files["/".join(parts[:-1])].add(parts[-1])
+
+    def walk(directory: str) -> Iterator[str]:
+        names = subdirs[directory] | files[directory]
+        if not subdirs[directory] or any(marker in names for marker in JOB_MARKERS):
+            yield directory
+            return
+        for name in sorted(names):
+            child = f"{directory}/{name}" if directory else name
+            if name in subdirs[directory]:
+                yield from walk(child)
+            elif _is_single_build(Path(name)):
+                yield child
+
+    for relative in walk(""):
+        yield f"{scheme}://{root}/{relative}" if relative else f"{scheme}://{root}"
+
+
+def list_builds(archive: Path | str) -> Iterator[Path | str]:
+    """The build locations an ARCHIVE argument stands for, in a stable order (URLs for object storage)."""
+    if isinstance(archive, str) and is_object_url(archive):
+        yield from _remote_builds(archive)
+        return
+    archive = Path(archive)
     if archive.is_dir():
         yield from _walk(archive.resolve())
     elif archive.is_file():
@@ -136,14 +182,15 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
     return entries
 
 
-def plan_builds(archives: Iterable[Path], manifest: Path | None = None) -> list[BuildTask]:
+def plan_builds(archives: Iterable[Path | str], manifest: Path | None = None) -> list[BuildTask]:
     """The builds to scan, each with its manifest fields; duplicates removed, order kept.
 
     With no ARCHIVE, the manifest's own rows are the builds.
     """
     archives = list(archives)
     fields: dict[str, dict[str, str]] = {}
-    manifests = [manifest] if manifest else [a / MANIFEST_NAME for a in archives if (a / MANIFEST_NAME).is_file()]
+    local = [Path(a) for a in archives if not (isinstance(a, str) and is_object_url(a))]
+    manifests = [manifest] if manifest else [a / MANIFEST_NAME for a in local if (a / MANIFEST_NAME).is_file()]
     for found in manifests:
         fields.update(read_manifest(found))
     if not archives:

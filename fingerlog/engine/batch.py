@@ -28,7 +28,7 @@ from fingerlog.engine.scan import scan_build
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
 from fingerlog.store import write_build_scan, write_rules
-from fingerlog.store.layout import check_store
+from fingerlog.store.layout import check_store, store_path
 from fingerlog.store.rules import RuleRow
 from fingerlog.store.views import CurrentBuild, current_builds
 from fingerlog.store.writer import tidy, write_scan_failure
@@ -62,6 +62,10 @@ class BuildSummary:
     files: int = 0
     duration: float = 0.0
     message: str = ""
+
+
+#: runs builds and yields their summaries as they finish: run_local, or a distributed engine.
+Engine = Callable[[Sequence[BuildTask], BatchSpec], Iterator[BuildSummary]]
 
 
 def scan_and_store(task: BuildTask, spec: BatchSpec) -> BuildSummary:
@@ -200,18 +204,22 @@ def run_batch(
     rescan: bool = False,
     on_build: Callable[[BuildSummary], None] = lambda summary: None,
     on_start: Callable[[int, int], None] = lambda todo, skipped: None,
+    engine: Engine | None = None,
 ) -> BatchResult:
     """Scan the builds of ``tasks`` not yet in ``spec.store`` (all with ``rescan``) and record them.
 
     ``on_start(todo, skipped)`` is called once the builds to scan are known,
-    ``on_build`` after each build (progress display).
+    ``on_build`` after each build (progress display).  ``engine`` runs the
+    builds (default: :func:`run_local` with ``jobs`` processes); the Dask
+    engine is one (:func:`fingerlog.engine.dask_engine.dask_engine`).
     """
-    store = Path(spec.store)
+    store = store_path(spec.store)
     started = time.perf_counter()
     todo = prepare_store(store, spec, rules, tasks, rescan=rescan)
     result = BatchResult(skipped=len(tasks) - len(todo))
     on_start(len(todo), result.skipped)
-    for summary in run_local(todo, spec, jobs=min(jobs, len(todo))):
+    run = engine or (lambda todo, spec: run_local(todo, spec, jobs=min(jobs, len(todo))))
+    for summary in run(todo, spec):
         result.add(summary)
         on_build(summary)
     finish_store(store, spec.rules_digest)

@@ -19,23 +19,13 @@ grow with the archive.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 from fingerlog.engine.archive import BuildTask
-from fingerlog.engine.batch import (
-    BatchError,
-    BatchResult,
-    BatchSpec,
-    BuildSummary,
-    finish_store,
-    prepare_store,
-    scan_and_store,
-)
-from fingerlog.store.rules import RuleRow
+from fingerlog.engine.batch import BatchError, BatchSpec, BuildSummary, Engine, scan_and_store
 
 #: seconds of scanning one task aims at: far above Dask's per-task cost (milliseconds).
 TARGET_TASK_SECONDS = 0.25
@@ -165,26 +155,7 @@ def run_dask(
                 client.cancel(list(pending))
 
 
-def run_batch_dask(
-    tasks: Sequence[BuildTask],
-    spec: BatchSpec,
-    rules: Sequence[RuleRow],
-    *,
-    jobs: int,
-    scheduler: str | None = None,
-    rescan: bool = False,
-    on_build: Callable[[BuildSummary], None] = lambda summary: None,
-    on_start: Callable[[int, int], None] = lambda todo, skipped: None,
-) -> BatchResult:
-    """:func:`fingerlog.engine.batch.run_batch` with the builds scanned on a Dask cluster (same store, same resume)."""
-    store = Path(spec.store)
-    started = time.perf_counter()
-    todo = prepare_store(store, spec, rules, tasks, rescan=rescan)
-    result = BatchResult(skipped=len(tasks) - len(todo))
-    on_start(len(todo), result.skipped)
-    for summary in run_dask(todo, spec, jobs=jobs, scheduler=scheduler):
-        result.add(summary)
-        on_build(summary)
-    finish_store(store, spec.rules_digest)
-    result.seconds = time.perf_counter() - started
-    return result
+
+def dask_engine(*, jobs: int, scheduler: str | None = None) -> Engine:
+    """The Dask engine as :func:`fingerlog.engine.batch.run_batch` takes it (``engine=``)."""
+    return partial(run_dask, jobs=jobs, scheduler=scheduler)

@@ -12,6 +12,11 @@ a build's parts is known before it is scanned: a re-run, a retried or a
 speculative task writes the very same names and replaces, never duplicates.
 ``day`` is the day the build ran (``undated`` when unknown): appending a day
 of builds only adds files, and a reader filtering on ``day`` skips the others.
+
+A store may live in object storage (``s3://bucket/prefix``): :func:`store_path`
+gives a pathlib-like root (fsspec's UPath) for it, and the code below works on
+either; where a local file is written then renamed, an object is written in
+one PUT, which S3 makes visible whole or not at all.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fingerlog.errors import FingerlogError
 from fingerlog.store.schema import SCHEMA_VERSION
@@ -36,6 +42,34 @@ _PART = re.compile(r"(?P<failed>failed-)?(?P<key>[0-9a-f]{20})-(?P<rules>[0-9a-f
 
 class StoreError(FingerlogError):
     """A store that cannot be opened or written (missing, foreign, other schema version)."""
+
+
+#: URL schemes of object storage a store may live in.
+REMOTE_SCHEMES = ("s3", "s3a")
+
+
+def is_remote(store: Any) -> bool:
+    """True for a store root in object storage (a URL string, or the UPath :func:`store_path` made of one)."""
+    if isinstance(store, Path):
+        return False
+    if hasattr(store, "protocol"):
+        return store.protocol not in ("", "file", "local")
+    return "://" in str(store) and str(store).partition("://")[0].lower() in REMOTE_SCHEMES
+
+
+def store_path(store: Any) -> Path:
+    """The root of a store given as a path or an ``s3://bucket/prefix`` URL.
+
+    A remote root never caches listings: worker processes add parts that the
+    driver must see when it tidies.
+    """
+    if isinstance(store, Path) or (hasattr(store, "protocol") and is_remote(store)):
+        return store
+    if is_remote(store):
+        from upath import UPath
+
+        return UPath(str(store), use_listings_cache=False)  # type: ignore[return-value]
+    return Path(store)
 
 
 def key_hash(text: str) -> str:
@@ -83,7 +117,7 @@ def list_parts(store: Path) -> list[Part]:
     """Every committed build part of the store (temporary files are not parts)."""
     parts = []
     for table in BUILD_TABLES:
-        for path in sorted((store / table).glob("day=*/*.parquet")):
+        for path in sorted((store / table).glob("day=*/*.parquet"), key=str):
             match = _PART.fullmatch(path.name)
             if match:
                 day = path.parent.name.removeprefix("day=")
@@ -112,7 +146,11 @@ def check_store(store: Path, *, create: bool) -> None:
         raise StoreError(f"{store}: exists and is not a directory")
     if store.is_dir() and any(p.name != MARKER for p in store.iterdir()):
         raise StoreError(f"{store}: directory is not empty and is not a fingerlog store")
+    text = json.dumps({"format": "fingerlog-store", "schema_version": SCHEMA_VERSION}) + "\n"
+    if is_remote(store):
+        marker.write_text(text)  # one PUT
+        return
     store.mkdir(parents=True, exist_ok=True)
     tmp = store / f".{MARKER}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"format": "fingerlog-store", "schema_version": SCHEMA_VERSION}) + "\n")
+    tmp.write_text(text)
     os.replace(tmp, marker)

@@ -24,12 +24,14 @@ from fingerlog.store.convert import build_table, build_time, errors_table, hits_
 from fingerlog.store.layout import (
     check_store,
     day_of,
+    is_remote,
     failure_path,
     list_parts,
     part_path,
     rules_path,
     key_hash,
     rules_hash,
+    store_path,
 )
 from fingerlog.store.rules import RuleRow, rules_table
 from fingerlog.store.schema import ERRORS
@@ -43,6 +45,10 @@ def _now() -> datetime:
 
 def write_atomic(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` so that ``path`` is either absent, old, or complete."""
+    if is_remote(path):  # object storage: one PUT, visible whole or not at all (there is no rename)
+        with path.open("wb") as out:
+            pq.write_table(table, out, compression="zstd")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{_TMP_SUFFIX}")
     try:
@@ -64,7 +70,7 @@ def write_build_scan(
     ``rules`` also writes the snapshot of the rule set ``scan.rules_digest``
     names (the scan command passes it; batch engines write it once instead).
     """
-    store = Path(store)
+    store = store_path(store)
     check_store(store, create=True)
     if rules is not None:
         write_rules(store, list(rules), digest=scan.rules_digest)
@@ -92,7 +98,7 @@ def write_scan_failure(store: str | Path, *, location: str, digest: str, kind: s
     """Record that the build at ``location`` could not be scanned at all (it is retried next run)."""
     row = {"build_key": location, "rules_digest": digest, "location": location, "path": location,
            "kind": kind, "message": message}  # fmt: skip
-    path = failure_path(Path(store), location=location, digest=digest)
+    path = failure_path(store_path(store), location=location, digest=digest)
     write_atomic(pa.Table.from_pylist([row], schema=ERRORS.schema), path)
     return path
 
@@ -109,7 +115,7 @@ def tidy(
     other than ``digest`` (the current rules) when it is given.  Call it only
     while no batch writes.
     """
-    store = Path(store)
+    store = store_path(store)
     current = {key_hash(k): (day, rules_hash(d)) for k, (day, d) in committed.items()}
     scanned = {key_hash(loc) for loc in locations}
     removed = 0

@@ -1,0 +1,150 @@
+"""An archive and a store on a real S3 endpoint (moto's server on 127.0.0.1): batch, sql, report, and clear failures.
+
+The archive is uploaded one object per file (as log servers keep jobs); the
+batch streams it from S3 and writes its store to S3; `fingerlog sql` reads that
+store through pyarrow datasets (no DuckDB extension).  Expected counts come
+from the generator's plan, and the S3 store is compared with the store the
+same archive gives from local disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive_gen import PlannedBuild, generate_archive, write_rules
+from fingerlog.cli import main
+from fingerlog.store import open_store
+from fingerlog.store.schema import TABLES
+
+pytest.importorskip("s3fs")
+pytest.importorskip("moto")
+from s3_server import S3Server, s3_server  # noqa: E402
+
+JOBS = 12
+#: columns that say when and from where a build was scanned, not what was found.
+SCAN_COLUMNS = {"scanned_at", "duration_s", "snapshot_at", "location", "path"}
+
+
+def cli(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*map(str, args)])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[S3Server]:
+    saved = dict(os.environ)
+    with s3_server() as running:
+        os.environ.update(running.env())
+        os.environ["AWS_MAX_ATTEMPTS"] = "1"  # botocore's own setting: a dead endpoint fails at once
+        yield running
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def archive(server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[PlannedBuild], Path, Path]:
+    """The plan, the rules, and the local store of the archive uploaded to s3://archive/jobs."""
+    root = tmp_path_factory.mktemp("s3")
+    plan = generate_archive(root / "jobs", JOBS, seed=8, corrupt=1)
+    (root / "jobs" / "builds.csv").unlink()  # build fields come from the logs alone here
+    rules = write_rules(root / "rules")
+    server.client().create_bucket(Bucket="archive")  # type: ignore[attr-defined]
+    server.client().create_bucket(Bucket="stores")  # type: ignore[attr-defined]
+    server.upload(root / "jobs", "archive", "jobs")
+    code, output = cli("batch", root / "jobs", "--rules", rules, "--out", root / "local", "--jobs", "1")
+    assert code == 0, output
+    return plan, rules, root / "local"
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients() -> None:
+    """Each CLI call below sees the environment of its test, as a new process would (fsspec reuses clients)."""
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+def store_rows(con: object) -> dict[str, list[tuple]]:
+    tables = {}
+    for name, table in TABLES.items():
+        columns = ", ".join(c.name for c in table.columns if c.name not in SCAN_COLUMNS)
+        tables[name] = sorted(con.execute(f"SELECT {columns} FROM {name}").fetchall(), key=repr)  # type: ignore[attr-defined]
+    return tables
+
+
+def objects(server: S3Server, bucket: str) -> list[str]:
+    listing = server.client().list_objects_v2(Bucket=bucket)  # type: ignore[attr-defined]
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_batch_from_s3_into_s3_gives_the_local_store(engine: str, server: S3Server, archive, tmp_path: Path) -> None:
+    plan, rules, local = archive
+    store = f"s3://stores/{engine}"
+    code, output = cli("batch", "s3://archive/jobs", "--rules", rules, "--out", store, "--engine", engine, "--jobs", "2")
+    assert code == 0, output
+    assert f"{JOBS} builds scanned, 0 skipped, 0 failed" in output
+    assert store_rows(open_store(store)) == store_rows(open_store(local))
+    assert server.secret_key not in output
+
+
+def test_sql_over_an_s3_store_counts_exactly_the_planted_hits(server: S3Server, archive) -> None:
+    plan, rules, _ = archive
+    code, output = cli("batch", "s3://archive/jobs", "--rules", rules, "--out", "s3://stores/sql", "--jobs", "1")
+    assert code == 0, output
+    code, output = cli("sql", "s3://stores/sql", "SELECT rule_id, count(*) AS n FROM hits GROUP BY 1", "--format", "json")
+    assert code == 0, output
+    expected: Counter = Counter()
+    for build in plan:
+        expected.update(build.hits)
+    assert {row["rule_id"]: row["n"] for row in json.loads(output)} == dict(expected)
+
+
+def test_a_query_for_one_day_opens_only_that_days_parts(server: S3Server, archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyarrow.fs import FSSpecHandler
+
+    plan, rules, _ = archive
+    code, output = cli("batch", "s3://archive/jobs", "--rules", rules, "--out", "s3://stores/days", "--jobs", "1")
+    assert code == 0, output
+    con = open_store("s3://stores/days")  # reads every builds part once, by design
+    opened: list[str] = []
+    for method in ("open_input_file", "open_input_stream"):
+        original = getattr(FSSpecHandler, method)
+        monkeypatch.setattr(FSSpecHandler, method, lambda self, path, _o=original: opened.append(path) or _o(self, path))
+    day = plan[0].start.date().isoformat()
+    [(hits,)] = con.execute(f"SELECT count(*) FROM hits WHERE day = '{day}'").fetchall()
+    assert hits == sum(sum(b.hits.values()) for b in plan if b.start.date().isoformat() == day) > 0
+    assert opened and all(f"/hits/day={day}/" in path for path in opened), opened
+    days_with_hits = {b.start.date() for b in plan if b.hits}
+    assert len(days_with_hits) > 1  # so other days' parts existed and were skipped
+
+
+@pytest.mark.parametrize(
+    ("case", "args", "env", "says"),
+    [
+        ("wrong key", ["--out", "s3://stores/denied"], {"AWS_ACCESS_KEY_ID": "AKIAWRONGWRONGWRONG"}, "access denied"),
+        ("wrong secret", ["--out", "s3://stores/denied"], {"AWS_SECRET_ACCESS_KEY": "not-the-secret"}, "access denied"),
+        ("missing bucket", ["--out", "s3://no-such-bucket/store"], {}, "the bucket does not exist"),
+        ("wrong endpoint", ["--out", "s3://stores/x", "--s3-endpoint", "http://127.0.0.1:9"], {}, "cannot reach the S3 endpoint"),
+    ],
+)
+def test_a_bad_location_is_one_clear_line_and_nothing_is_written(
+    case: str, args: list[str], env: dict[str, str], says: str, server: S3Server, archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, rules, _ = archive
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)  # --s3-endpoint changes it for the process
+    before = objects(server, "stores")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, output = cli("batch", "s3://archive/jobs", "--rules", rules, *args)
+    assert code == 1, output
+    assert output.count("\n") == 1 and says in output, output
+    assert server.secret_key not in output and "Traceback" not in output
+    assert objects(server, "stores") == before

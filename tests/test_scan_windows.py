@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fingerlog.engine.windows import Grouping, Window, all_windows, iter_chunks, windows_at
+from fingerlog.sources.formats import FORMATS
 
 #: indented lines continue an event, ``#`` lines are dropped, events hold at most 3 lines.
 GROUPING = Grouping(continuation=re.compile(rb" "), drop=re.compile(rb"^#$"), max_lines=3, line_cap=1 << 20)
@@ -75,3 +78,29 @@ def test_chunks_cut_between_events(parts: list[str], final_newline: bool, chunk_
         for w in all_windows(chunk.data, GROUPING, chunk.first_line)
     ]
     assert chunked == whole
+
+
+def _real_lines(corpus: Path) -> bytes:
+    view = corpus / "logs/os-loganalyze/job-view/gate-tempest-devstack-vm-neutron-02d68e3"
+    parts = [gzip.decompress((view / name).read_bytes()).split(b"\n")[:2000]
+             for name in ("console.html.gz", "logs/screen-q-svc.txt.gz", "logs/devstacklog.txt.gz")]
+    parts.append((corpus / "logs/os-loganalyze/96cdbbb/os_loganalyze/tests/samples/syslog.txt").read_bytes().split(b"\n")[:2000])
+    return b"\n".join(line for part in parts for line in part) + b"\r\n\n<pre>\n"
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_lines_judged_in_place_as_when_sliced(corpus: Path, name: str) -> None:
+    fmt = FORMATS[name]
+    grouping = Grouping(fmt.continuation, fmt.drop, 500, 1 << 20)
+    data = _real_lines(corpus)
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end == -1 else end
+        line = grouping.line(data, start, end)
+        expected = (
+            "dropped" if fmt.drop is not None and fmt.drop.search(line)
+            else "continues" if fmt.continuation.match(line) else "starts"
+        )
+        assert grouping.kind(data, start, end).value == expected, line
+        start = end + 1

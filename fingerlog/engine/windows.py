@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Sequence
 
 #: Bytes read per chunk: big enough that per-chunk overhead vanishes, small enough to bound memory.
@@ -30,6 +30,19 @@ class LineKind(enum.Enum):
     DROPPED = "dropped"
     STARTS = "starts"
     CONTINUES = "continues"
+
+
+def _in_place(pattern: re.Pattern[bytes] | None) -> re.Pattern[bytes] | None:
+    """``pattern`` recompiled so that ``.match(data, start, end)`` judges ``data[start:end]`` alone.
+
+    With MULTILINE, ``^`` holds at a line start inside a buffer and ``$`` at
+    ``end``; no line holds a newline, so nothing else changes.  Absolute
+    anchors, look-behinds and inline flags could see past the line: such a
+    pattern is not recompiled and lines are sliced instead.
+    """
+    if pattern is None or re.search(rb"\\[AZ]|\(\?<[=!]|\(\?[aiLmsux]", pattern.pattern):
+        return None
+    return re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,16 @@ class Grouping:
     drop: re.Pattern[bytes] | None
     max_lines: int
     line_cap: int
+    #: the same patterns run in place on the buffer (no slice per line), when that is exact.
+    _continuation_in_place: re.Pattern[bytes] | None = field(init=False, default=None)
+    _drop_in_place: re.Pattern[bytes] | None = field(init=False, default=None)
+    _in_place: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        continuation, drop = _in_place(self.continuation), _in_place(self.drop)
+        object.__setattr__(self, "_continuation_in_place", continuation)
+        object.__setattr__(self, "_drop_in_place", drop)
+        object.__setattr__(self, "_in_place", continuation is not None and (drop is not None or self.drop is None))
 
     def line(self, data: bytes, start: int, end: int) -> bytes:
         """The line ``data[start:end]`` (no newline) as the full pass materialises it."""
@@ -52,6 +75,14 @@ class Grouping:
 
     def kind(self, data: bytes, start: int, end: int) -> LineKind:
         """What the line ``data[start:end]`` is."""
+        if self._in_place:
+            end = min(end, start + self.line_cap)
+            if end > start and data[end - 1] == 13:  # a CRLF line's \r
+                end -= 1
+            drop, continuation = self._drop_in_place, self._continuation_in_place
+            if drop is not None and drop.search(data, start, end) is not None:
+                return LineKind.DROPPED
+            return LineKind.CONTINUES if continuation.match(data, start, end) is not None else LineKind.STARTS  # type: ignore[union-attr]
         line = self.line(data, start, end)
         if self.drop is not None and self.drop.search(line) is not None:
             return LineKind.DROPPED

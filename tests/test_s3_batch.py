@@ -107,6 +107,41 @@ def test_sql_over_an_s3_store_counts_exactly_the_planted_hits(server: S3Server, 
     assert {row["rule_id"]: row["n"] for row in json.loads(output)} == dict(expected)
 
 
+def test_a_second_batch_into_an_s3_store_skips_every_build(server: S3Server, archive) -> None:
+    _, rules, _ = archive
+    args = ["batch", "s3://archive/jobs", "--rules", rules, "--out", "s3://stores/resume", "--jobs", "1"]
+    assert cli(*args)[0] == 0
+    before = objects(server, "stores")
+    code, output = cli(*args)
+    assert code == 0, output
+    assert f"0 builds scanned, {JOBS} skipped, 0 failed" in output
+    assert objects(server, "stores") == before
+
+
+def test_reports_over_an_s3_store_are_the_local_stores_and_a_refused_key_is_one_line(
+    server: S3Server, archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan, rules, _ = archive
+    options = ["--rules", rules, "--jobs", "1", "--field", "build_status=FAILURE"]
+    assert cli("batch", "s3://archive/jobs", *options, "--out", "s3://stores/report")[0] == 0
+    assert cli("batch", plan[0].path.parent, *options, "--out", tmp_path / "local")[0] == 0
+    reports = {}
+    for store in ("s3://stores/report", tmp_path / "local"):
+        code, output = cli("report", store, "--format", "json", "--days", "30")
+        assert code == 0, output
+        reports[str(store)] = json.loads(output)["reports"]
+    remote, local = reports.values()
+    for rows in (*remote.values(), *local.values()):  # where the logs were read differs, by design
+        for row in rows:
+            row.pop("location", None)
+    assert remote == local
+    assert remote["classification-rate"][0]["classified_builds"] > 0
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    code, output = cli("sql", "s3://stores/report", "SELECT count(*) FROM hits")
+    assert code == 1
+    assert output == "fingerlog: error: s3://stores/report: access denied (check the AWS credentials and the bucket policy)\n"
+
+
 def test_a_query_for_one_day_opens_only_that_days_parts(server: S3Server, archive, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyarrow.fs import FSSpecHandler
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fingerlog.engine.windows import Grouping, Window, all_windows, iter_chunks, windows_at
+from fingerlog.engine.windows import Grouping, Window, _in_place, all_windows, iter_chunks, windows_at
 from fingerlog.sources.formats import FORMATS
 
 #: indented lines continue an event, ``#`` lines are dropped, events hold at most 3 lines.
@@ -104,3 +104,18 @@ def test_lines_judged_in_place_as_when_sliced(corpus: Path, name: str) -> None:
         )
         assert grouping.kind(data, start, end).value == expected, line
         start = end + 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "in_place"),
+    [
+        pytest.param(rb"^(?![0-9])", True, id="plain-anchored"),
+        pytest.param(rb"(?<![0-9.+-])[0-9]+", True, id="class-look-behind-without-newline"),
+        pytest.param(rb"(?<=[\s])x", False, id="class-look-behind-that-sees-the-newline"),
+        pytest.param(rb"(?<=ab)x", False, id="longer-look-behind"),
+        pytest.param(rb"\Ax", False, id="absolute-anchor"),
+        pytest.param(rb"(?i)x", False, id="inline-flags"),
+    ],
+)
+def test_which_patterns_run_in_place(pattern: bytes, in_place: bool) -> None:
+    assert (_in_place(re.compile(pattern)) is not None) is in_place

@@ -32,17 +32,31 @@ class LineKind(enum.Enum):
     CONTINUES = "continues"
 
 
+#: a look-behind over one character class, ``(?<![0-9.+-])``: the only kind judged safe in place.
+_CLASS_LOOKBEHIND = re.compile(rb"\(\?<[=!](\[(?:\\.|[^\]\\])*\])\)")
+
+
 def _in_place(pattern: re.Pattern[bytes] | None) -> re.Pattern[bytes] | None:
     """``pattern`` recompiled so that ``.match(data, start, end)`` judges ``data[start:end]`` alone.
 
     With MULTILINE, ``^`` holds at a line start inside a buffer and ``$`` at
-    ``end``; no line holds a newline, so nothing else changes.  Absolute
-    anchors, look-behinds and inline flags could see past the line: such a
-    pattern is not recompiled and lines are sliced instead.
+    ``end``; no line holds a newline, so nothing else changes.  A look-behind
+    near the line start sees the newline before it in place, but nothing when
+    the line is sliced: that is the same only for a one-character class that
+    cannot match a newline.  Absolute anchors, other look-behinds and inline
+    flags could see past the line: such a pattern is not recompiled and lines
+    are sliced instead.
     """
-    if pattern is None or re.search(rb"\\[AZ]|\(\?<[=!]|\(\?[aiLmsux]", pattern.pattern):
+    if pattern is None:
         return None
-    return re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
+    source = pattern.pattern
+    for lookbehind in _CLASS_LOOKBEHIND.finditer(source):
+        if re.fullmatch(lookbehind.group(1), b"\n") is not None:
+            return None
+    rest = _CLASS_LOOKBEHIND.sub(b"", source)
+    if re.search(rb"\\[AZ]|\(\?<[=!]|\(\?[aiLmsux]", rest):
+        return None
+    return re.compile(source, pattern.flags | re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,8 @@ GROUPS_PER_WORKER = 8
 MAX_GROUP = 16
 #: groups queued per worker beyond the one it runs: keeps workers fed, the driver small.
 QUEUED_PER_WORKER = 3
-#: how often a group is retried after its worker died (or it failed to write the store).
+#: how often a group that raised (it could not write the store) is retried; tasks of a dead
+#: worker are re-run by the scheduler (``distributed.scheduler.allowed-failures`` times).
 RETRIES = 3
 
 
@@ -144,7 +145,7 @@ def run_dask(
                 submit_next()
         except KilledWorker as exc:
             raise BatchError(
-                f"Dask workers died {RETRIES + 1} times running the same builds ({exc}); the builds committed "
+                f"Dask workers died again and again running the same builds ({exc}); the builds committed "
                 "so far are in the store: run the same command again to resume"
             ) from None
         except FutureCancelledError:

@@ -39,6 +39,18 @@ class PlannedRule:
     matcher: Matcher
     #: leaf clauses on fields other than the verbatim ones (``tags``, ``build_name``, ...).
     file_leaves: tuple[Node, ...]
+    #: the fields those leaves read (a sub-field with its parent): what a file-level answer depends on.
+    file_field_names: tuple[str, ...]
+
+
+def _read_fields(leaves: tuple[Node, ...]) -> tuple[str, ...]:
+    names: set[str] = set()
+    for leaf in leaves:
+        name = leaf.field  # type: ignore[union-attr]
+        names.add(name)
+        if "." in name:
+            names.add(name.rsplit(".", 1)[0])
+    return tuple(sorted(names))
 
 
 def _file_leaves(node: Node) -> tuple[Node, ...]:
@@ -73,10 +85,13 @@ class ScanPlan:
                 id=rule.id,
                 query=rule.query,
                 matcher=compile_query(rule.query, mapping),
-                file_leaves=_file_leaves(rule.query),
+                file_leaves=(leaves := _file_leaves(rule.query)),
+                file_field_names=_read_fields(leaves),
             )
             for rule in rules
         )
+        #: per (rule, values of the fields it reads, event model): its file-level state (see scan.active_rules).
+        self.file_states: dict[Any, Any] = {}
         self._leaf_matchers: dict[Node, Matcher] = {}
         self._vanishing: dict[Node, bool] = {}
         #: file-level leaf answers shared between files (see FileFilter.shared).

@@ -240,24 +240,42 @@ class ActiveRules:
 
 
 def active_rules(plan: ScanPlan, logfile: LogFile) -> ActiveRules:
-    """The rules the file's own fields do not rule out, each with its literals in this file."""
+    """The rules the file's own fields do not rule out, each with its literals in this file.
+
+    A rule's answer depends only on the values of the fields its file-level
+    clauses read, so it is remembered per rule and values: files of the same
+    kind in other builds or on other nodes reuse it.
+    """
     model = event_field_model(logfile.format)
+    model_key = (model.own, tuple(sorted(model.appended.items())))
     file_filter = FileFilter(
         plan.mapping, logfile.fields, model, plan.leaf_matches, plan.vanishes, plan.leaf_verdicts
     )
     active: dict[int, Requirement] = {}
     always: set[int] = set()
+    fields = logfile.fields
     for index, rule in enumerate(plan.rules):
-        verdict = file_filter.verdict(rule.query)
-        if verdict is Verdict.FALSE:
+        key = (index, model_key, tuple(fields.get(name) for name in rule.file_field_names))
+        state = plan.file_states.get(key)
+        if state is None:
+            state = plan.file_states[key] = _file_state(plan, index, file_filter)
+        verdict, requirement = state
+        if verdict is Verdict.FALSE or requirement == IMPOSSIBLE:
             continue
-        impossible = tuple(file_filter.verdict(leaf) is Verdict.FALSE for leaf in rule.file_leaves)
-        requirement = plan.requirement(index, impossible)
-        if requirement != IMPOSSIBLE:
-            active[index] = requirement
-            if verdict is Verdict.TRUE:
-                always.add(index)
+        active[index] = requirement
+        if verdict is Verdict.TRUE:
+            always.add(index)
     return ActiveRules(active, frozenset(always))
+
+
+def _file_state(plan: ScanPlan, index: int, file_filter: FileFilter) -> tuple[Verdict, Requirement]:
+    """Rule ``index``'s verdict on a file's fields, and its literals there."""
+    rule = plan.rules[index]
+    verdict = file_filter.verdict(rule.query)
+    if verdict is Verdict.FALSE:
+        return verdict, IMPOSSIBLE
+    impossible = tuple(file_filter.verdict(leaf) is Verdict.FALSE for leaf in rule.file_leaves)
+    return verdict, plan.requirement(index, impossible)
 
 
 @dataclass

@@ -92,6 +92,10 @@ def test_a_batch_from_s3_into_s3_gives_the_local_store(engine: str, server: S3Se
     assert code == 0, output
     assert f"{JOBS} builds scanned, 0 skipped, 0 failed" in output
     assert store_rows(open_store(store)) == store_rows(open_store(local))
+    client = server.client()
+    for key in objects(server, "stores"):  # credentials never reach the store
+        body = client.get_object(Bucket="stores", Key=key)["Body"].read()  # type: ignore[attr-defined]
+        assert server.secret_key.encode() not in body and server.access_key.encode() not in body
     assert server.secret_key not in output
 
 

@@ -65,6 +65,7 @@ class Grouper:
         self.measured = 0
 
     def learn(self, summaries: Sequence[BuildSummary]) -> None:
+        """Take the scan times of finished builds into account for the next groups."""
         self.seconds += sum(s.duration for s in summaries)
         self.measured += len(summaries)
 
@@ -79,9 +80,8 @@ class Grouper:
 
 def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
     """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes."""
-    from distributed import Client, LocalCluster
-
     import dask
+    from distributed import Client, LocalCluster
 
     if scheduler is None:
         # the statistical profiler samples every worker thread 100 times a second: a cost on every build
@@ -154,7 +154,6 @@ def run_dask(
             # an interrupted driver does not leave its queued builds running on a shared cluster
             if pending:
                 client.cancel(list(pending))
-
 
 
 def dask_engine(*, jobs: int, scheduler: str | None = None) -> Engine:

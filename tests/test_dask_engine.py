@@ -59,6 +59,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], Path]:
     """The batch arguments of a generated archive, and the store ``--engine local --jobs 1`` writes from it."""
     root = tmp_path_factory.mktemp("dask")
     generate_archive(root / "archive", JOBS, seed=4, filler_lines=1500, corrupt=1)
+    (root / "archive" / "broken.tar.gz").write_bytes(b"not a tar archive")  # a build that fails to scan
     args = [str(root / "archive"), "--manifest", str(root / "archive" / "builds.csv"), "--rules", str(write_rules(root / "rules"))]
     code, output = run(*args, "--out", root / "local", "--jobs", "1")
     assert code == 0, output
@@ -78,8 +79,10 @@ def test_a_local_cluster_of_jobs_workers_writes_the_local_engines_store(archive,
     args, reference = archive
     code, output = run(*args, "--out", tmp_path / "s", "--engine", "dask", "--jobs", "2")
     assert code == 0, output
-    assert f"{JOBS} builds scanned, 0 skipped, 0 failed" in output
+    assert f"{JOBS} builds scanned, 0 skipped, 1 failed" in output
     assert whole_store(tmp_path / "s") == whole_store(reference)
+    failures = open_store(tmp_path / "s").execute("SELECT kind FROM errors WHERE path LIKE '%broken.tar.gz'").fetchall()
+    assert failures == [("scan-failed",)]
 
 
 @pytest.mark.slow
@@ -122,7 +125,7 @@ def test_an_interrupted_dask_batch_resumes_from_the_store(archive, cluster, tmp_
         part.unlink()
     code, output = run(*args, "--out", store, "--engine", "dask", "--scheduler", cluster.scheduler_address)
     assert code == 0, output
-    assert f"{JOBS // 3} builds scanned, {JOBS - JOBS // 3} skipped, 0 failed" in output
+    assert f"{JOBS // 3} builds scanned, {JOBS - JOBS // 3} skipped, 1 failed" in output  # broken.tar.gz: tried again
     assert whole_store(store) == whole_store(reference)
 
 

@@ -70,6 +70,15 @@ class Build:
 
 
 @dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line of a build's logs kept for the people triaging it (its first error lines)."""
+
+    source: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class BuildScan:
     """The outcome of scanning one build: what the batch engines and the store exchange."""
 
@@ -83,3 +92,5 @@ class BuildScan:
     rules_digest: str = ""
     #: seconds spent scanning.
     duration: float = 0.0
+    #: the first error lines of a build no fingerprint matched, for triage (empty otherwise).
+    first_errors: tuple[LogLine, ...] = ()

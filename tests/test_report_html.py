@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import require
 from fingerlog.cli import main
+from fingerlog.records import LogLine
 from fingerlog.report.html import render_site
 from fingerlog.report.html.site import page_name
 from fingerlog.store.rules import RuleRow
@@ -31,7 +33,8 @@ SCANS = [
                when="2024-05-01T10:00:00Z"),
     build_scan("b2", hits={"oom": 1, "dns": 1}, build_status="FAILURE", build_name="tempest-full", when="2024-05-02T10:00:00Z"),
     build_scan("b3", hits={"dns": 1}, build_status="SUCCESS", build_name="nova-tox", when="2024-05-02T11:00:00Z"),
-    build_scan("b4", build_status="FAILURE", build_name="grenade", log_url="https://logs/b4/", when="2024-05-03T09:00:00Z"),
+    replace(build_scan("b4", build_status="FAILURE", build_name="grenade", log_url="https://logs/b4/", when="2024-05-03T09:00:00Z"),
+            first_errors=(LogLine("job-output.txt", 42, "ERROR: <stack.sh> failed"),)),
     build_scan("b5/odd key", build_status="TIMED_OUT", build_name="grenade", when="2024-05-03T10:00:00Z"),
     build_scan("b6", build_status="SUCCESS", build_name="nova-tox", when="2024-05-03T11:00:00Z"),
 ]  # fmt: skip
@@ -116,6 +119,7 @@ def test_uncategorized_lists_failed_builds_without_fingerprint_newest_first(site
     assert [job for _, job in rows] == ["grenade", "grenade"]
     assert rows[0][0] > rows[1][0]
     assert "https://logs/b4/" in html
+    assert "job-output.txt:42: ERROR: &lt;stack.sh&gt; failed" in html, "the first error lines, escaped"
 
 
 def test_build_pages_show_matched_fingerprints_with_examples(site: Path):

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 
 from fingerlog.engine.plan import RuleLike, plan_for
 from fingerlog.engine.scan import JobScan, ScanProfile, scan_build, scan_job
+from fingerlog.engine.triage import with_first_errors
 from fingerlog.mapping import FieldMappings
 from fingerlog.records import Build, BuildScan, SourceError
 from fingerlog.sources import open_job
@@ -83,4 +84,5 @@ def scan_build_parallel(
         files=sum(found.files for _, found, _, _ in parts),
         rules_digest=rules_digest,
     )
+    scan = with_first_errors(scan, location, overrides)
     return replace(scan, duration=time.perf_counter() - started)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
@@ -23,6 +23,7 @@ from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, IMPOSSIBLE, Req
 from fingerlog.backends.matcher import EventIndex
 from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
 from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
+from fingerlog.engine.triage import with_first_errors
 from fingerlog.engine.windows import Chunk, Grouping, LineKind, Window, all_windows, iter_chunks, windows_at
 from fingerlog.mapping import FieldMappings
 from fingerlog.records import BuildScan, Event, Hit, SourceError
@@ -329,15 +330,16 @@ def scan_build(
     plan = plan_for(rules, mapping, scanner=scanner)
     job = open_job(location, overrides=dict(overrides or {}))
     found = scan_job(job, plan, profile=profile)
-    return BuildScan(
+    scan = BuildScan(
         build=job.build,
         hits=tuple(hit for _, hit in found.hits),
         errors=tuple(job.errors),
         bytes_read=found.bytes_read,
         files=found.files,
         rules_digest=rules_digest,
-        duration=time.perf_counter() - started,
     )
+    scan = with_first_errors(scan, location, overrides)
+    return replace(scan, duration=time.perf_counter() - started)
 
 
 def full_pass(

@@ -111,6 +111,7 @@ def build_table(scan: BuildScan, *, scanned_at: datetime) -> pa.Table:
         "hit_count": len(scan.hits),
         "rule_hits": sorted(Counter(h.rule_id for h in scan.hits).items()),
         "error_count": len(scan.errors),
+        "first_errors": [{"filename": e.source, "line": e.line, "message": e.text} for e in scan.first_errors],
         "bytes_read": scan.bytes_read,
         "files": scan.files,
         "duration_s": float(scan.duration),

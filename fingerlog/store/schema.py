@@ -16,7 +16,7 @@ import pyarrow as pa
 
 #: version of the layout and of every table's columns; written to the store's
 #: marker file and to each Parquet file's key-value metadata.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TS = pa.timestamp("us")
 _STRINGS = pa.list_(pa.string())
@@ -102,6 +102,11 @@ BUILDS = Table(
         Column("hit_count", pa.int64(), "number of hits rows of the build"),
         Column("rule_hits", pa.map_(pa.string(), pa.int64()), "fingerprint id -> number of its hits in the build (the reports read this, not hits)"),
         Column("error_count", pa.int64(), "number of errors rows of the build"),
+        Column(
+            "first_errors",
+            pa.list_(pa.struct([("filename", pa.string()), ("line", pa.int64()), ("message", pa.string())])),
+            "first error lines (filename, 1-based line, message) of a build no fingerprint matched, for triage",
+        ),
         Column("bytes_read", pa.int64(), "decompressed bytes read"),
         Column("files", pa.int64(), "log files opened"),
         Column("duration_s", pa.float64(), "seconds the scan took"),
@@ -150,6 +155,9 @@ def sql_type(arrow_type: pa.DataType) -> str:
     """The DuckDB type of an Arrow type used in these schemas (for typed empty views)."""
     if pa.types.is_map(arrow_type):
         return f"MAP({sql_type(arrow_type.key_type)}, {sql_type(arrow_type.item_type)})"
+    if pa.types.is_struct(arrow_type):
+        fields = ", ".join(f"{f.name} {sql_type(f.type)}" for f in arrow_type)
+        return f"STRUCT({fields})"
     if pa.types.is_list(arrow_type):
         return f"{sql_type(arrow_type.value_type)}[]"
     simple = {

@@ -90,7 +90,11 @@ def _write(con: duckdb.DuckDBPyConnection, out: Path) -> SiteSummary:
     (out / "rules.html").write_text(_rules_index(stats, window))
     for rule in stats:
         (out / "rules" / page_name(rule["rule_id"])).write_text(_rule_page(con, rule, days, window))
-    uncategorized = _rows(con, "SELECT * FROM report_uncategorized")
+    uncategorized = _rows(
+        con,
+        "SELECT u.*, b.first_errors FROM report_uncategorized u JOIN builds b USING (build_key) "
+        "ORDER BY u.build_time DESC, u.build_key",
+    )
     (out / "uncategorized.html").write_text(_uncategorized(uncategorized, window, build_keys))
     return SiteSummary(out, len(stats), len(build_keys), len(uncategorized))
 
@@ -251,15 +255,23 @@ def _uncategorized(rows: list[dict[str, Any]], window: str, build_pages: set[str
                 text(row["project"]),
                 text(row["build_change"]),
                 link(url, "logs", external=True) if url else text(row["log_url"]),
+                _error_lines(row["first_errors"]),
             ]
         )
     body = table(
-        ["ran", "job", "result", "queue", "project", "change", "logs"],
+        ["ran", "job", "result", "queue", "project", "change", "logs", "first error lines"],
         cells,
         table_id="uncategorized",
         caption="Failed voting builds that no fingerprint matched, newest first",
     )
     return frame("Uncategorized failures", body, subtitle=window)
+
+
+def _error_lines(lines: list[dict[str, Any]] | None) -> str:
+    if not lines:
+        return '<span class="empty">none found</span>'
+    shown = "\n".join(f"{line['filename']}:{line['line']}: {line['message']}" for line in lines)
+    return f'<pre class="first-errors">{text(shown)}</pre>'
 
 
 def _write_build_pages(con: duckdb.DuckDBPyConnection, out: Path) -> set[str]:

@@ -50,10 +50,16 @@ def server() -> Iterator[S3Server]:
 
 @pytest.fixture(scope="module")
 def archive(server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[PlannedBuild], Path, Path]:
-    """The plan, the rules, and the local store of the archive uploaded to s3://archive/jobs."""
+    """The plan, the rules, and the local store of the archive uploaded to s3://archive/jobs.
+
+    Its manifest.jsonl gives build_status and start_time; both the local and the
+    remote batch read it without being told.
+    """
     root = tmp_path_factory.mktemp("s3")
     plan = generate_archive(root / "jobs", JOBS, seed=8, corrupt=1)
-    (root / "jobs" / "builds.csv").unlink()  # build fields come from the logs alone here
+    (root / "jobs" / "builds.csv").unlink()
+    manifest = [{"path": b.path.name, "build_status": b.status, "start_time": f"{b.start.isoformat()}Z"} for b in plan]
+    (root / "jobs" / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in manifest))
     rules = write_rules(root / "rules")
     server.client().create_bucket(Bucket="archive")  # type: ignore[attr-defined]
     server.client().create_bucket(Bucket="stores")  # type: ignore[attr-defined]
@@ -109,6 +115,9 @@ def test_sql_over_an_s3_store_counts_exactly_the_planted_hits(server: S3Server, 
     for build in plan:
         expected.update(build.hits)
     assert {row["rule_id"]: row["n"] for row in json.loads(output)} == dict(expected)
+    code, output = cli("sql", "s3://stores/sql", "SELECT build_key, build_status FROM builds", "--format", "json")
+    assert code == 0, output
+    assert {(r["build_key"], r["build_status"]) for r in json.loads(output)} == {(b.uuid, b.status) for b in plan}  # manifest.jsonl
 
 
 def test_a_second_batch_into_an_s3_store_skips_every_build(server: S3Server, archive) -> None:

@@ -15,6 +15,10 @@ A manifest (CSV with a header, or JSON lines) gives each build's ``path``
 (relative to the manifest) and build fields the logs do not record, such as
 ``build_status``.  A directory holding ``manifest.jsonl`` (as ``fingerlog
 fetch-builds`` writes) uses it without being told.
+
+An ARCHIVE may be an ``s3://bucket/prefix``: one listing of its objects is
+read by the rules of a directory above (a job is a prefix of log objects),
+and its ``manifest.jsonl`` object, when present, gives the build fields.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from fingerlog.errors import FingerlogError
 from fingerlog.sources.remote import is_object_url
@@ -147,12 +151,12 @@ def _field_value(value: Any) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _manifest_row(row: Mapping[str, Any], where: str, base: Path) -> tuple[str, dict[str, str]]:
+def _manifest_row(row: Mapping[str, Any], where: str, locate: Callable[[str], str]) -> tuple[str, dict[str, str]]:
     column = next((c for c in _PATH_COLUMNS if row.get(c)), None)
     if column is None:
         raise ArchiveError(f"{where}: a manifest row needs a 'path' (the job's location)")
     fields = {str(k): v for k, v in ((k, _field_value(v)) for k, v in row.items() if k not in _PATH_COLUMNS) if v is not None}
-    return str((base / str(row[column])).resolve()), fields
+    return locate(str(row[column])), fields
 
 
 def read_manifest(path: Path) -> dict[str, dict[str, str]]:
@@ -161,6 +165,25 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ArchiveError(f"{path}: cannot read manifest: {exc}") from None
+    return parse_manifest(text, str(path), lambda relative: str((path.parent / relative).resolve()))
+
+
+def _remote_manifest(url: str) -> dict[str, dict[str, str]]:
+    """The build fields of ``URL/manifest.jsonl`` (as fetch-builds writes it), when a remote archive has one."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url)
+    base = url.rstrip("/")
+    try:
+        data = fs.cat_file(f"{root.rstrip('/')}/{MANIFEST_NAME}")
+    except FileNotFoundError:
+        return {}
+    text = data.decode("utf-8", "replace")
+    return parse_manifest(text, f"{base}/{MANIFEST_NAME}", lambda relative: f"{base}/{posixpath.normpath(relative)}")
+
+
+def parse_manifest(text: str, path: str, locate: Callable[[str], str]) -> dict[str, dict[str, str]]:
+    """Build location (``locate`` of each row's relative path) -> build fields, from a manifest's text."""
     entries: dict[str, dict[str, str]] = {}
     if text.lstrip().startswith("{"):
         for number, line in enumerate(text.splitlines(), 1):
@@ -172,12 +195,12 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
                 raise ArchiveError(f"{path}:{number}:{getattr(exc, 'colno', 1)}: not a JSON object: {exc}") from None
             if not isinstance(row, dict):
                 raise ArchiveError(f"{path}:{number}:1: expected a JSON object per line")
-            location, fields = _manifest_row(row, f"{path}:{number}:1", path.parent)
+            location, fields = _manifest_row(row, f"{path}:{number}:1", locate)
             entries[location] = fields
     else:
         reader = csv.DictReader(text.splitlines())
         for number, row in enumerate(reader, 2):
-            location, fields = _manifest_row(row, f"{path}:{number}:1", path.parent)
+            location, fields = _manifest_row(row, f"{path}:{number}:1", locate)
             entries[location] = fields
     return entries
 
@@ -189,10 +212,13 @@ def plan_builds(archives: Iterable[Path | str], manifest: Path | None = None) ->
     """
     archives = list(archives)
     fields: dict[str, dict[str, str]] = {}
-    local = [Path(a) for a in archives if not (isinstance(a, str) and is_object_url(a))]
+    remote = [a for a in archives if isinstance(a, str) and is_object_url(a)]
+    local = [Path(a) for a in archives if a not in remote]
     manifests = [manifest] if manifest else [a / MANIFEST_NAME for a in local if (a / MANIFEST_NAME).is_file()]
     for found in manifests:
         fields.update(read_manifest(found))
+    for url in [] if manifest else remote:
+        fields.update(_remote_manifest(url))
     if not archives:
         locations: Iterable[str] = list(fields)
     else:

@@ -196,3 +196,21 @@ def test_a_bad_location_is_one_clear_line_and_nothing_is_written(
     assert output.count("\n") == 1 and says in output, output
     assert server.secret_key not in output and "Traceback" not in output
     assert objects(server, "stores") == before
+
+
+def test_tar_and_zip_job_archives_in_s3_are_streamed_like_local_ones(server: S3Server, archive, tmp_path: Path) -> None:
+    import shutil
+
+    plan, rules, _ = archive
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    for build, fmt in zip(plan[:3], ("gztar", "zip", "tar")):
+        shutil.make_archive(str(packed / build.path.name), fmt, root_dir=build.path.parent, base_dir=build.path.name)
+    server.upload(packed, "archive", "packed")
+    options = ["--rules", rules, "--jobs", "1", "--field", "build_status=FAILURE"]
+    assert cli("batch", "s3://archive/packed", *options, "--out", "s3://stores/packed")[0] == 0
+    code, output = cli("batch", packed, *options, "--out", tmp_path / "local")
+    assert code == 0 and "3 builds scanned, 0 skipped, 0 failed" in output, output
+    remote, local = store_rows(open_store("s3://stores/packed")), store_rows(open_store(tmp_path / "local"))
+    assert remote == local
+    assert len(remote["hits"]) == sum(sum(b.hits.values()) for b in plan[:3])

@@ -86,3 +86,17 @@ def test_a_remote_prefix_lists_the_builds_a_local_directory_does(tmp_path, monke
     remote = [str(b).removeprefix("s3:///bucket/jobs/") for b in list_builds("s3://bucket/jobs")]
     local = [str(b).removeprefix(f"{tmp_path}/") for b in list_builds(tmp_path)]
     assert remote == local == ["a", "b", "d.tar.gz", "e.jsonl", "group/c"]
+
+
+def test_a_prefix_of_job_archives_only_is_a_directory_of_jobs(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    memory = MemoryFileSystem()
+    for name in ("one.tar.gz", "two.zip", "notes.txt"):
+        memory.pipe(f"/bucket/packed/{name}", b"x")
+        (tmp_path / name).write_bytes(b"x")
+    monkeypatch.setattr(fsspec.core, "url_to_fs", lambda url, **kw: (memory, "/" + url.split("://", 1)[1]))
+    remote = [str(b).removeprefix("s3:///bucket/packed/") for b in list_builds("s3://bucket/packed")]
+    local = [str(b).removeprefix(f"{tmp_path}/") for b in list_builds(tmp_path)]
+    assert remote == local == ["one.tar.gz", "two.zip"]

@@ -115,7 +115,8 @@ def _remote_builds(url: str) -> Iterator[str]:
 
     def walk(directory: str) -> Iterator[str]:
         names = subdirs[directory] | files[directory]
-        if not subdirs[directory] or any(marker in names for marker in JOB_MARKERS):
+        plain = not subdirs[directory] and not any(_is_single_build(Path(name)) for name in files[directory])
+        if plain or any(marker in names for marker in JOB_MARKERS):  # as _is_job_dir
             yield directory
             return
         for name in sorted(names):

@@ -85,12 +85,16 @@ TAR_STEP = 64 << 10
 
 @contextmanager
 def open_tar(path: Path) -> Iterator[tarfile.TarFile]:
-    """A tar archive as a stream; a gzipped one is inflated by ISA-L, not zlib."""
+    """A tar archive as a stream; a gzipped one is inflated by ISA-L, not zlib.
+
+    ``path.open`` rather than ``open(path)``: an object in object storage
+    (a UPath, see fingerlog.sources.remote) streams the same way.
+    """
     if not path.name.lower().endswith((".tar.gz", ".tgz")):
-        with tarfile.open(path, mode="r|*", bufsize=TAR_STEP) as tar:
+        with path.open("rb") as raw, tarfile.open(fileobj=raw, mode="r|*", bufsize=TAR_STEP) as tar:
             yield tar
         return
-    with io.BufferedReader(GzipReader(open(path, "rb")), buffer_size=TAR_STEP) as inflated:
+    with io.BufferedReader(GzipReader(path.open("rb")), buffer_size=TAR_STEP) as inflated:
         with tarfile.open(fileobj=inflated, mode="r|", bufsize=TAR_STEP) as tar:
             yield tar
 
@@ -153,7 +157,7 @@ def tar_survey(path: Path, wanted: tuple[str, ...]) -> tuple[list[str], dict[str
 
 def zip_entries(path: Path, root: str) -> Iterator[Entry]:
     """Members of a zip archive (random access: each can be reopened while the listing runs)."""
-    with zipfile.ZipFile(path) as archive:
+    with path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir():
                 continue

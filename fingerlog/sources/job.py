@@ -274,7 +274,7 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
     where = str(path)
     if path.name.lower().endswith(".zip"):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
                 root = containers.common_root([i.filename for i in archive.infolist() if not i.is_dir()])
                 for name in METADATA_FILES:
                     _read_zip_metadata(archive, root, name, metadata, errors)

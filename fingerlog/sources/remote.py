@@ -1,10 +1,10 @@
 """Jobs in object storage (``s3://bucket/prefix/job``): listed and streamed through fsspec, never copied to disk.
 
 Log servers keep a job as one object per file under the job's prefix; such a
-prefix reads like a job directory, a single object like a single log file.
-Credentials, region and endpoint come from the standard AWS chain
-(``AWS_ENDPOINT_URL`` included), as botocore reads them.  Tar and zip
-archives are read from local disk only (see docs/scale-out.md).
+prefix reads like a job directory, a single object like a single log file,
+and a tar or zip object like a local archive (a tar is streamed once, a zip
+read by ranged reads).  Credentials, region and endpoint come from the
+standard AWS chain (``AWS_ENDPOINT_URL`` included), as botocore reads them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Mapping
 from fingerlog.records import SourceError
 from fingerlog.sources.build import METADATA_FILES, BuildMetadata
 from fingerlog.sources.containers import Entry, is_archive
-from fingerlog.sources.job import JSONL_SUFFIXES, Job, JobError, _build
+from fingerlog.sources.job import JSONL_SUFFIXES, Job, JobError, _build, _open_archive
 from fingerlog.sources.filetypes import strip_compression
 
 #: bytes fetched per ranged GET while a file is streamed.
@@ -64,10 +64,12 @@ def open_remote_job(location: str, *, overrides: Mapping[str, str] | None = None
             if name in files:
                 metadata.read(name, fs.cat_file(files[name][0]), name, errors)
         entries = [_entry(fs, key, name, info) for name, (key, info) in files.items()]
-        return Job(location, _build(location, metadata, overrides), errors, lambda: iter(entries))
+        return Job(location, _build(location, metadata, overrides), errors, lambda: iter(entries), year=metadata.year())
     name = posixpath.basename(root)
     if is_archive(name):
-        raise JobError(f"{location}: tar and zip archives are read from local disk; store the job as one object per file")
+        from upath import UPath
+
+        return _open_archive(UPath(location), metadata, overrides, errors)  # type: ignore[arg-type]
     entry = _entry(fs, root, name, fs.info(root))
     jsonl = strip_compression(name.lower()).endswith(JSONL_SUFFIXES)
-    return Job(location, _build(location, metadata, overrides), errors, lambda: iter((entry,)), jsonl)
+    return Job(location, _build(location, metadata, overrides), errors, lambda: iter((entry,)), jsonl, year=metadata.year())

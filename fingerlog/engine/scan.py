@@ -24,7 +24,9 @@ from fingerlog.backends.matcher import EventIndex
 from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
 from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
 from fingerlog.engine.triage import with_first_errors
-from fingerlog.engine.windows import Chunk, Grouping, LineKind, Window, all_windows, iter_chunks, windows_at
+from fingerlog.engine.windows import (
+    Chunk, Grouping, LineKind, LineNumbers, Window, all_windows, iter_chunks, spans_at,
+)
 from fingerlog.mapping import FieldMappings
 from fingerlog.records import BuildScan, Event, Hit, SourceError
 from fingerlog.sources import open_job
@@ -127,18 +129,20 @@ class _FileScan:
                     yield from self._evaluate(data, window, sorted(self.fast.union(self.slow)))
                     continue
                 low, high = bisect_left(positions, window.start), bisect_left(positions, window.end + 1)
-                found = self._confirmed(data, window, self._rules_hit(occurrences[low:high]))
+                found = self._confirmed(data, window.start, window.end, self._rules_hit(occurrences[low:high]))
                 yield from self._evaluate(data, window, sorted(found.union(self.slow)))
             return
-        for window, inside in windows_at(data, positions, self.grouping, chunk.first_line):
-            found = self._confirmed(data, window, self._rules_hit([occurrences[i] for i in inside]))
-            yield from self._evaluate(data, window, sorted(found))
+        numbers = LineNumbers(data, chunk.first_line)  # counted only up to events that are built
+        for start, end, inside in spans_at(data, positions, self.grouping):
+            found = self._confirmed(data, start, end, self._rules_hit([occurrences[i] for i in inside]))
+            if found:
+                yield from self._evaluate(data, Window(start, end, numbers.at(start)), sorted(found))
 
-    def _confirmed(self, data: bytes, window: Window, rules: set[int]) -> set[int]:
+    def _confirmed(self, data: bytes, start: int, end: int, rules: set[int]) -> set[int]:
         """The candidate rules whose every needed literal is in the event's bytes (checked before decoding)."""
         if not rules:
             return rules
-        lowered = data[window.start : window.end].lower()
+        lowered = data[start:end].lower()
         return {i for i in rules if holds(self.requirements[i], lowered)}
 
     def _rules_hit(self, occurrences: list[tuple[int, int]]) -> set[int]:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import enum
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 #: Bytes read per chunk: big enough that per-chunk overhead vanishes, small enough to bound memory.
 CHUNK_SIZE = 32 * 1024 * 1024
@@ -30,6 +32,20 @@ class LineKind(enum.Enum):
     DROPPED = "dropped"
     STARTS = "starts"
     CONTINUES = "continues"
+
+
+def _anchored_at_start(items: list[tuple[object, object]]) -> bool:
+    """Whether a parsed pattern can only match where ``^`` holds (its every branch starts with it)."""
+    if not items:
+        return False
+    op, argument = items[0]
+    if op is sre_constants.AT:
+        return argument in (sre_constants.AT_BEGINNING, sre_constants.AT_BEGINNING_STRING)
+    if op is sre_constants.BRANCH:
+        return all(_anchored_at_start(list(branch)) for branch in argument[1])  # type: ignore[index]
+    if op is sre_constants.SUBPATTERN:
+        return _anchored_at_start(list(argument[-1]))  # type: ignore[index]
+    return False
 
 
 #: a look-behind over one character class, ``(?<![0-9.+-])``: the only kind judged safe in place.
@@ -71,16 +87,43 @@ class Grouping:
     drop: re.Pattern[bytes] | None
     max_lines: int
     line_cap: int
-    #: the same patterns run in place on the buffer (no slice per line), when that is exact.
-    _continuation_in_place: re.Pattern[bytes] | None = field(init=False, default=None)
-    _drop_in_place: re.Pattern[bytes] | None = field(init=False, default=None)
-    _in_place: bool = field(init=False, default=False)
+    #: ``kind`` specialised once for these patterns: the hot loops call it per line.
+    classify: Callable[[bytes, int, int], LineKind] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "classify", self._in_place_classifier() or self._sliced_classifier())
+
+    def _in_place_classifier(self) -> Callable[[bytes, int, int], LineKind] | None:
+        """Judges lines where they are in the buffer (no slice per line), when that is exact."""
         continuation, drop = _in_place(self.continuation), _in_place(self.drop)
-        object.__setattr__(self, "_continuation_in_place", continuation)
-        object.__setattr__(self, "_drop_in_place", drop)
-        object.__setattr__(self, "_in_place", continuation is not None and (drop is not None or self.drop is None))
+        if continuation is None or (drop is None and self.drop is not None):
+            return None
+        cap, dropped, continues, starts = self.line_cap, LineKind.DROPPED, LineKind.CONTINUES, LineKind.STARTS
+        continues_at = continuation.match
+        # a pattern that only matches where ``^`` holds needs one attempt per line, not one per offset
+        drop_at = None if drop is None else (
+            drop.match if _anchored_at_start(list(sre_parse.parse(drop.pattern, drop.flags))) else drop.search
+        )
+
+        def classify(data: bytes, start: int, end: int) -> LineKind:
+            if end - start > cap:
+                end = start + cap
+            if end > start and data[end - 1] == 13:  # a CRLF line's \r
+                end -= 1
+            if drop_at is not None and drop_at(data, start, end) is not None:
+                return dropped
+            return continues if continues_at(data, start, end) is not None else starts
+
+        return classify
+
+    def _sliced_classifier(self) -> Callable[[bytes, int, int], LineKind]:
+        def classify(data: bytes, start: int, end: int) -> LineKind:
+            line = self.line(data, start, end)
+            if self.drop is not None and self.drop.search(line) is not None:
+                return LineKind.DROPPED
+            return LineKind.CONTINUES if self.continuation.match(line) is not None else LineKind.STARTS
+
+        return classify
 
     def line(self, data: bytes, start: int, end: int) -> bytes:
         """The line ``data[start:end]`` (no newline) as the full pass materialises it."""
@@ -89,18 +132,7 @@ class Grouping:
 
     def kind(self, data: bytes, start: int, end: int) -> LineKind:
         """What the line ``data[start:end]`` is."""
-        if self._in_place:
-            end = min(end, start + self.line_cap)
-            if end > start and data[end - 1] == 13:  # a CRLF line's \r
-                end -= 1
-            drop, continuation = self._drop_in_place, self._continuation_in_place
-            if drop is not None and drop.search(data, start, end) is not None:
-                return LineKind.DROPPED
-            return LineKind.CONTINUES if continuation.match(data, start, end) is not None else LineKind.STARTS  # type: ignore[union-attr]
-        line = self.line(data, start, end)
-        if self.drop is not None and self.drop.search(line) is not None:
-            return LineKind.DROPPED
-        return LineKind.CONTINUES if self.continuation.match(line) is not None else LineKind.STARTS
+        return self.classify(data, start, end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,46 +204,72 @@ def iter_chunks(stream: BinaryIO, grouping: Grouping, chunk_size: int = CHUNK_SI
 
 
 def _run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | None:
-    """The visible lines ``(start, end)`` of the run holding ``position``; None if its line is dropped."""
-    start = data.rfind(b"\n", 0, position) + 1
-    end = _line_end(data, start)
-    if grouping.kind(data, start, end) is LineKind.DROPPED:
+    """The visible lines ``(start, end)`` of the run holding ``position``; None if its line is dropped.
+
+    The hot loop of a scan (tracebacks make runs long): each line's end is
+    known from the walk instead of searched for, and its kind is judged once.
+    """
+    kind_of, find, rfind = grouping.classify, data.find, data.rfind
+    dropped, starts = LineKind.DROPPED, LineKind.STARTS
+    start = rfind(b"\n", 0, position) + 1
+    end = find(b"\n", start)
+    end = len(data) if end == -1 else end
+    kind = kind_of(data, start, end)
+    if kind is dropped:
         return None
-    run_start = start
-    kind = grouping.kind(data, start, end)
-    while kind is not LineKind.STARTS and start > 0:
-        start = _previous_line(data, start)
-        kind = grouping.kind(data, start, _line_end(data, start))
-        if kind is not LineKind.DROPPED:
-            run_start = start
-    lines = [(run_start, _line_end(data, run_start))]
-    start = lines[-1][1] + 1
-    while start < len(data):
-        end = _line_end(data, start)
-        kind = grouping.kind(data, start, end)
-        if kind is LineKind.STARTS:
+    run_start, run_end = start, end
+    while kind is not starts and start > 0:
+        end = start - 1
+        start = rfind(b"\n", 0, end) + 1
+        kind = kind_of(data, start, end)
+        if kind is not dropped:
+            run_start, run_end = start, end
+    lines = [(run_start, run_end)]
+    start, size = run_end + 1, len(data)
+    while start < size:
+        end = find(b"\n", start)
+        end = size if end == -1 else end
+        kind = kind_of(data, start, end)
+        if kind is starts:
             break
-        if kind is LineKind.CONTINUES:
+        if kind is not dropped:
             lines.append((start, end))
         start = end + 1
     return lines
 
 
-def windows_at(
-    data: bytes, positions: Sequence[int], grouping: Grouping, first_line: int
-) -> Iterator[tuple[Window, list[int]]]:
-    """The events holding ``positions`` (sorted), each once, with the indexes of the positions in it.
+class LineNumbers:
+    """1-based line numbers of offsets in a chunk, asked in increasing order.
 
-    A position on a dropped line belongs to no event.
+    Counting newlines costs a pass over the bytes (~1 GB/s), so within a chunk
+    it is done lazily: only up to the last event really built.
     """
-    counted, line = 0, first_line
+
+    __slots__ = ("_data", "_counted", "_line")
+
+    def __init__(self, data: bytes, first_line: int) -> None:
+        self._data, self._counted, self._line = data, 0, first_line
+
+    def at(self, offset: int) -> int:
+        """The number of the line holding ``offset`` (never smaller than an earlier answer's offset)."""
+        if offset > self._counted:
+            self._line += self._data.count(b"\n", self._counted, offset)
+            self._counted = offset
+        return self._line
+
+
+def spans_at(data: bytes, positions: Sequence[int], grouping: Grouping) -> Iterator[tuple[int, int, list[int]]]:
+    """The events holding ``positions`` (sorted), each once, as ``(start, end, indexes of its positions)``.
+
+    A position on a dropped line belongs to no event.  Events come in order, so
+    their first lines can be numbered with one :class:`LineNumbers`.
+    """
     run: list[tuple[int, int]] = []
     run_starts: list[int] = []
-    current: Window | None = None
-    inside: list[int] = []
+    current: tuple[int, int, list[int]] | None = None
     for number, position in enumerate(positions):
-        if current is not None and current.start <= position <= current.end:
-            inside.append(number)
+        if current is not None and current[0] <= position <= current[1]:
+            current[2].append(number)
             continue
         if not (run and run[0][0] <= position <= run[-1][1]):
             found = _run_lines(data, position, grouping)
@@ -224,12 +282,19 @@ def windows_at(
         first = index - index % grouping.max_lines
         last = min(first + grouping.max_lines, len(run)) - 1
         if current is not None:
-            yield current, inside
-        line += data.count(b"\n", counted, run[first][0])
-        counted = run[first][0]
-        current, inside = Window(run[first][0], run[last][1], line), [number]
+            yield current
+        current = (run[first][0], run[last][1], [number])
     if current is not None:
-        yield current, inside
+        yield current
+
+
+def windows_at(
+    data: bytes, positions: Sequence[int], grouping: Grouping, first_line: int
+) -> Iterator[tuple[Window, list[int]]]:
+    """:func:`spans_at` with each event's first line numbered."""
+    numbers = LineNumbers(data, first_line)
+    for start, end, inside in spans_at(data, positions, grouping):
+        yield Window(start, end, numbers.at(start)), inside
 
 
 def all_windows(data: bytes, grouping: Grouping, first_line: int) -> Iterator[Window]:
@@ -238,7 +303,7 @@ def all_windows(data: bytes, grouping: Grouping, first_line: int) -> Iterator[Wi
     current: list[int] | None = None  # [start, end, first_line, lines]
     while start < size:
         end = _line_end(data, start)
-        kind = grouping.kind(data, start, end)
+        kind = grouping.classify(data, start, end)
         if kind is not LineKind.DROPPED:
             if current is None or kind is LineKind.STARTS or current[3] == grouping.max_lines:
                 if current is not None:

@@ -173,8 +173,12 @@ def _both(requirements: list[Requirement]) -> Requirement:
     return result
 
 
+@lru_cache(maxsize=None)
 def key_literals(requirement: Requirement) -> frozenset[str] | None:
-    """One literal per conjunction, the most specific; None when a conjunction is empty (no key)."""
+    """One literal per conjunction, the most specific; None when a conjunction is empty (no key).
+
+    Cached: the scan asks it for every active rule of every file it reads.
+    """
     if frozenset() in requirement:
         return None
     return frozenset(min(c, key=lambda run: (literal_cost(run), -len(run), run)) for c in requirement)

@@ -248,23 +248,36 @@ def active_rules(plan: ScanPlan, logfile: LogFile) -> ActiveRules:
     """The rules the file's own fields do not rule out, each with its literals in this file.
 
     A rule's answer depends only on the values of the fields its file-level
-    clauses read, so it is remembered per rule and values: files of the same
-    kind in other builds or on other nodes reuse it.
+    clauses read, so it is remembered per group of rules reading the same
+    fields and per their values: files of the same kind in other builds or on
+    other nodes reuse it, and a file costs one look-up per group, not per rule.
     """
     model = event_field_model(logfile.format)
     model_key = (model.own, tuple(sorted(model.appended.items())))
-    file_filter = FileFilter(
-        plan.mapping, logfile.fields, model, plan.leaf_matches, plan.vanishes, plan.leaf_verdicts
-    )
+    file_filter: FileFilter | None = None
     active: dict[int, Requirement] = {}
     always: set[int] = set()
     fields = logfile.fields
-    for index, rule in enumerate(plan.rules):
-        key = (index, model_key, tuple(fields.get(name) for name in rule.file_field_names))
-        state = plan.file_states.get(key)
-        if state is None:
-            state = plan.file_states[key] = _file_state(plan, index, file_filter)
-        verdict, requirement = state
+    for names, indexes in plan.field_groups.items():
+        key = (model_key, names, tuple(fields.get(name) for name in names))
+        group = plan.file_states.get(key)
+        if group is None:
+            if file_filter is None:
+                file_filter = FileFilter(
+                    plan.mapping, fields, model, plan.leaf_matches, plan.vanishes, plan.leaf_verdicts
+                )
+            group = plan.file_states[key] = _group_state(plan, indexes, file_filter)
+        active.update(group.requirements)
+        always.update(group.always)
+    return ActiveRules(dict(sorted(active.items())), frozenset(always))
+
+
+def _group_state(plan: ScanPlan, indexes: tuple[int, ...], file_filter: FileFilter) -> ActiveRules:
+    """The active rules among ``indexes`` (rules reading the same file fields) for a file's fields."""
+    active: dict[int, Requirement] = {}
+    always: set[int] = set()
+    for index in indexes:
+        verdict, requirement = _file_state(plan, index, file_filter)
         if verdict is Verdict.FALSE or requirement == IMPOSSIBLE:
             continue
         active[index] = requirement

@@ -8,7 +8,6 @@ skips must therefore be something no rule could match.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from fingerlog.engine import windows
 from fingerlog.engine.parallel import scan_build_parallel
 from fingerlog.engine.scan import full_pass, scan_build
-from fingerlog.mapping import FieldMappings, available_mappings, load_mapping
+from fingerlog.mapping import available_mappings, load_mapping
 from fingerlog.records import Hit
 from fingerlog.rules.loader import load_rules
 from fingerlog.rules.model import Rule

@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from fingerlog.cli.build_fields import parse_field_overrides
 from fingerlog.engine.archive import BuildTask, plan_builds
 from fingerlog.engine.batch import BatchResult, BatchSpec, BuildSummary, run_batch
 from fingerlog.errors import UsageError
-from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.mapping import load_mapping
 from fingerlog.rules.loader import load_rules
 from fingerlog.remote.objectstore import check_reachable, use_endpoint
 from fingerlog.sources.remote import is_object_url
@@ -21,16 +22,6 @@ from fingerlog.store.rules import rule_row
 
 #: the rule pack of a source checkout, used when --rules is not given.
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
-
-
-def _fields(pairs: tuple[str, ...]) -> dict[str, str]:
-    fields = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--field {pair!r}: expected NAME=VALUE, e.g. build_status=FAILURE")
-        fields[name.strip()] = value
-    return fields
 
 
 #: seconds between two progress lines when stderr is not a terminal (CI logs stay short).
@@ -136,16 +127,13 @@ def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mappi
         raise UsageError("--scheduler needs --engine dask")
     if not archives and manifest is None:
         raise UsageError("give at least one ARCHIVE, or a --manifest listing the jobs")
-    overrides = _fields(field_pairs)
+    overrides = parse_field_overrides(field_pairs)
     use_endpoint(s3_endpoint)
     for location in (*archives, store):
         check_reachable(location)  # before anything is written
     sources = [a if is_object_url(a) else Path(a) for a in archives]
     tasks = [BuildTask(t.location, {**t.overrides, **overrides}) for t in plan_builds(sources, manifest)]
-    try:
-        field_mapping = load_mapping(mapping)
-    except MappingError as exc:
-        raise UsageError(str(exc)) from None
+    field_mapping = load_mapping(mapping)
     ruleset = load_rules(rules_dir or DEFAULT_RULES)
     for problem in ruleset.problems:
         click.echo(str(problem), err=True)

@@ -9,8 +9,7 @@ import click
 from fingerlog.backends.es_pipeline import ES_GROK, DropRule, FormatTemplates, TagRule, ingest_pipeline
 from fingerlog.backends.es_target import EsVersion, Target
 from fingerlog.backends.es_template import DEFAULT_INDEX_PATTERNS, index_template, template_api_path
-from fingerlog.errors import UsageError
-from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.mapping import load_mapping
 from fingerlog.sources.filetypes import COMPRESSION_SUFFIXES, FILE_RULES
 from fingerlog.sources.formats import FORMATS
 from fingerlog.sources.job import TAG_DROPS
@@ -58,10 +57,7 @@ def command(mapping_name: str | None, es_version: str, name: str, index_patterns
                localhost:9200/_ingest/pipeline/fingerlog --data-binary @-
     """
     target = Target(version=EsVersion(es_version))
-    try:
-        mapping = load_mapping(mapping_name)
-    except MappingError as exc:
-        raise UsageError(str(exc)) from None
+    mapping = load_mapping(mapping_name)
     template = index_template(mapping, target, index_patterns=index_patterns or DEFAULT_INDEX_PATTERNS,
                               pipeline=name)
     pipeline = pipeline_from_sources(target)

@@ -18,7 +18,7 @@ from fingerlog.backends.dsl import to_dsl
 from fingerlog.backends.lucene import UnprintableQuery, to_lucene
 from fingerlog.backends.matcher import compile_query
 from fingerlog.errors import FingerlogError, UsageError
-from fingerlog.mapping import FieldMappings, MappingError, load_mapping
+from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.query.javanum import float32_str
 from fingerlog.query.nodes import (
     Bool, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard, WildcardToken,
@@ -216,10 +216,7 @@ def command(target: str, default_field: str, event_file: Path | None, line: int 
         raise UsageError("--event-file and --line go together")
     if event_file is not None and event_json is not None:
         raise UsageError("give --event-file/--line or --event-json, not both")
-    try:
-        field_mapping = load_mapping(mapping)
-    except MappingError as exc:
-        raise UsageError(str(exc)) from None
+    field_mapping = load_mapping(mapping)
     subject = subject_of(target, default_field, field_mapping)
     sections = explain(subject)
     if event_file is not None and line is not None:

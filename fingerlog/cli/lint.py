@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from fingerlog.errors import UsageError
-from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.mapping import load_mapping
 from fingerlog.rules.lint import lint
 
 
@@ -36,10 +35,7 @@ def command(paths: tuple[Path, ...], fmt: str, guidelines: bool, mapping: str | 
       fingerlog lint rules/db-deadlock.yaml --format json
       fingerlog lint --guidelines rules/
     """
-    try:
-        field_mapping = load_mapping(mapping)
-    except MappingError as exc:
-        raise UsageError(str(exc)) from None
+    field_mapping = load_mapping(mapping)
     report = lint(paths, field_mapping, guidelines=guidelines)
     errors = sum(p.severity.value == "error" for p in report.problems)
     warnings = len(report.problems) - errors

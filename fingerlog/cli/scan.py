@@ -14,8 +14,9 @@ import click
 from fingerlog.cli.remote_options import make_fetcher, make_selection, remote_options
 from fingerlog.engine.parallel import scan_build_parallel
 from fingerlog.engine.scan import ScanProfile
+from fingerlog.cli.build_fields import parse_field_overrides
 from fingerlog.errors import FingerlogError, UsageError
-from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.mapping import load_mapping
 from fingerlog.records import BuildScan
 from fingerlog.remote.download import FetchReport, fetch_build
 from fingerlog.report.scan_console import render_console
@@ -37,16 +38,6 @@ RENDERERS: dict[str, Callable[[ScanReport], str]] = {
     "markdown": render_markdown,
     "sarif": render_sarif,
 }
-
-
-def _fields(pairs: tuple[str, ...]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--field {pair!r}: expected NAME=VALUE, e.g. build_status=FAILURE")
-        fields[name.strip()] = value
-    return fields
 
 
 def _is_url(path: str) -> bool:
@@ -104,11 +95,8 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
     rules_dir = rules_dir or DEFAULT_RULES
     if not rules_dir.exists():
         raise UsageError(f"{rules_dir}: no rules directory (give one with --rules DIR)")
-    try:
-        field_mapping = load_mapping(mapping)
-    except MappingError as exc:
-        raise UsageError(str(exc)) from None
-    overrides = _fields(field_pairs)
+    field_mapping = load_mapping(mapping)
+    overrides = parse_field_overrides(field_pairs)
     rule_set = load_rules(rules_dir)
     problems = [str(problem) for problem in rule_set.problems if problem.severity is Severity.ERROR]
     for problem in problems:

@@ -11,8 +11,7 @@ from fingerlog.backends.dsl import Finding
 from fingerlog.backends.es_target import EsVersion, IndexLayout, Target
 from fingerlog.backends.kibana import DEFAULT_KIBANA_URL
 from fingerlog.backends.translate import TranslationTarget, translate
-from fingerlog.errors import UsageError
-from fingerlog.mapping import MappingError, load_mapping
+from fingerlog.mapping import load_mapping
 from fingerlog.rules.loader import load_rules, query_location
 from fingerlog.rules.model import Problem, Rule, Severity
 
@@ -66,10 +65,7 @@ def command(paths: tuple[Path, ...], to: str, mapping_name: str | None, es_versi
       fingerlog translate rules/no-valid-host.yaml --to kibana-url --index-layout dynamic
     """
     target = Target.for_layout(EsVersion(es_version), IndexLayout(index_layout))
-    try:
-        mapping = load_mapping(mapping_name)
-    except MappingError as exc:
-        raise UsageError(str(exc)) from None
+    mapping = load_mapping(mapping_name)
     to_target = TranslationTarget(to)
     rule_set = load_rules(paths)
     problems = list(rule_set.problems)

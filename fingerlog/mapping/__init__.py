@@ -16,6 +16,8 @@ from typing import Any, Mapping as MappingType
 
 import yaml
 
+from fingerlog.errors import UsageError
+
 #: The profile used when none is named: the OpenStack logstash cluster's mapping (docs/mapping.md).
 DEFAULT_MAPPING = "openstack"
 
@@ -32,8 +34,8 @@ class FieldMapping:
     keyword_subfield: str | None = None
 
 
-class MappingError(ValueError):
-    """A profile that does not exist or does not follow the profile format."""
+class MappingError(UsageError, ValueError):
+    """A profile that does not exist or does not follow the profile format (named on the command line)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,8 +188,13 @@ def main() -> None:
         results[f"fingerlog gz j{workers}"] = _timed([str(FINGERLOG), "scan", str(packed), *rules, "--jobs", str(workers), "--format", "json"])
         results[f"rg gz j{workers}"] = _timed([str(RG), "-z", "-i", "-F", "-c", "-j", str(workers), "-f", str(root / "phrases.txt"), str(packed)])
     results["isal decompress j1"] = _isal(root / "gz")
+    empty = root / "empty"
+    empty.mkdir(exist_ok=True)
+    startup = _timed([str(FINGERLOG), "scan", str(empty), *rules, "--format", "json"])
     for name, seconds in results.items():
         print(f"{name:24s} {seconds:8.2f} s  {mb / seconds:8.1f} MB/s")
+    print(f"fingerlog start-up (imports, loading and compiling the rules; in every fingerlog time above): "
+          f"{startup:.2f} s")
     console = root / "console" / "job"
     console_mb = sum(p.stat().st_size for p in console.rglob("*") if p.is_file()) / 1e6
     seconds = _timed([str(FINGERLOG), "scan", str(console), *rules, "--format", "json"])

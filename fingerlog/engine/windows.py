@@ -183,17 +183,19 @@ def iter_chunks(stream: BinaryIO, grouping: Grouping, chunk_size: int = CHUNK_SI
     """The stream's bytes as chunks of whole runs.
 
     The last, possibly unfinished run of a read is carried into the next
-    chunk; a run longer than ``chunk_size`` makes its chunk grow.
+    chunk; a run longer than ``chunk_size`` makes its chunk grow.  One read
+    ahead tells whether a read is the last: the last chunk is yielded whole,
+    neither cut (a copy) nor counted for a next chunk's line numbers (a pass),
+    so a file of one read costs neither.
     """
-    carry = b""
+    carry = data = b""
     line = 1
-    while True:
-        block = stream.read(chunk_size)
+    block = stream.read(chunk_size)
+    while block:
         data = carry + block if carry else block
+        block = stream.read(chunk_size)
         if not block:
-            if data:
-                yield Chunk(data, line)
-            return
+            break
         cut = _last_event_start(data, data.rfind(b"\n") + 1, grouping)
         if cut == 0:
             carry = data
@@ -201,6 +203,8 @@ def iter_chunks(stream: BinaryIO, grouping: Grouping, chunk_size: int = CHUNK_SI
         yield Chunk(data[:cut], line)
         line += data.count(b"\n", 0, cut)
         carry = data[cut:]
+    if data:
+        yield Chunk(data, line)
 
 
 def _run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | None:

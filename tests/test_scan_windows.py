@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fingerlog.engine.windows import Grouping, Window, _in_place, all_windows, iter_chunks, windows_at
+from fingerlog.engine.windows import Grouping, Window, _anchored_at_start, _in_place, all_windows, iter_chunks, sre_parse, windows_at
 from fingerlog.sources.formats import FORMATS
 
 #: indented lines continue an event, ``#`` lines are dropped, events hold at most 3 lines.
@@ -119,3 +119,31 @@ def test_lines_judged_in_place_as_when_sliced(corpus: Path, name: str) -> None:
 )
 def test_which_patterns_run_in_place(pattern: bytes, in_place: bool) -> None:
     assert (_in_place(re.compile(pattern)) is not None) is in_place
+
+
+#: lines where a drop pattern's text is at the start, in the middle, or after a CR.
+DROP_LINES = b"+ xtrace\na + b\n<pre>\nx <pre>\n</pre>\r\nplain\n+ \n\n b + c\n"
+
+
+@pytest.mark.parametrize(
+    ("drop", "anchored"),
+    [
+        pytest.param(rb"(?:^\+ )", True, id="screen-xtrace-drop"),
+        pytest.param(rb"(?:^</?pre>$)|(?:^\+ )", True, id="every-branch-anchored"),
+        pytest.param(rb"^(?:a|b)", True, id="anchor-before-a-group"),
+        pytest.param(rb"\+ ", False, id="unanchored"),
+        pytest.param(rb"(?:^<pre>)|(?:\+ )", False, id="one-branch-unanchored"),
+        pytest.param(rb"(?:x)?^\+ ", False, id="optional-prefix-before-the-anchor"),
+    ],
+)
+def test_anchored_drops_are_tried_once_per_line_and_judge_as_a_search(drop: bytes, anchored: bool) -> None:
+    pattern = re.compile(drop)
+    assert _anchored_at_start(list(sre_parse.parse(pattern.pattern, pattern.flags))) is anchored
+    grouping = Grouping(continuation=re.compile(rb" "), drop=pattern, max_lines=3, line_cap=1 << 20)
+    start = 0
+    while start < len(DROP_LINES):
+        end = DROP_LINES.index(b"\n", start)
+        line = grouping.line(DROP_LINES, start, end)
+        expected = "dropped" if pattern.search(line) else "continues" if line.startswith(b" ") else "starts"
+        assert grouping.kind(DROP_LINES, start, end).value == expected, line
+        start = end + 1

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import enum
 import re
-import re._constants as sre_constants
-import re._parser as sre_parse
+try:  # the regular-expression parser, to read a drop pattern's shape (inside ``re`` since 3.11)
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Sequence

@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fingerlog.engine.windows import Grouping, Window, _anchored_at_start, _in_place, all_windows, iter_chunks, sre_parse, windows_at
+from fingerlog.engine.windows import (
+    Grouping,
+    Window,
+    _anchored_at_start,
+    _in_place,
+    all_windows,
+    iter_chunks,
+    sre_parse,
+    windows_at,
+)
 from fingerlog.sources.formats import FORMATS
 
 #: indented lines continue an event, ``#`` lines are dropped, events hold at most 3 lines.

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Callable, Final
 
@@ -115,7 +115,7 @@ def _vocabulary() -> tuple[str, list[int], list[float]]:
     return "\n".join(table), starts, shares
 
 
-@lru_cache(maxsize=None)
+@cache
 def literal_cost(literal: str) -> float:
     """An estimate of how often ``literal`` occurs per line: lower is more specific.
 
@@ -173,7 +173,7 @@ def _both(requirements: list[Requirement]) -> Requirement:
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def key_literals(requirement: Requirement) -> frozenset[str] | None:
     """One literal per conjunction, the most specific; None when a conjunction is empty (no key).
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
 
-from fingerlog.backends.literals import VERBATIM_FIELDS, Requirement, required_literals, vanishes
+from fingerlog.backends.literals import (
+    VERBATIM_FIELDS,
+    Requirement,
+    required_literals,
+    vanishes,
+)
 from fingerlog.backends.matcher import EventIndex, compile_query
 from fingerlog.engine.prefilter import LiteralScanner, make_scanner
 from fingerlog.mapping import FieldMappings

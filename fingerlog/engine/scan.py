@@ -19,13 +19,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
-from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, IMPOSSIBLE, Requirement, holds, key_literals
+from fingerlog.backends.literals import (
+    ASCII_LOWERCASE_SOURCES,
+    IMPOSSIBLE,
+    Requirement,
+    holds,
+    key_literals,
+)
 from fingerlog.backends.matcher import EventIndex
 from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
 from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
 from fingerlog.engine.triage import with_first_errors
 from fingerlog.engine.windows import (
-    Chunk, Grouping, LineKind, LineNumbers, Window, all_windows, iter_chunks, spans_at,
+    Chunk,
+    Grouping,
+    LineKind,
+    LineNumbers,
+    Window,
+    all_windows,
+    iter_chunks,
+    spans_at,
 )
 from fingerlog.mapping import FieldMappings
 from fingerlog.records import BuildScan, Event, Hit, SourceError

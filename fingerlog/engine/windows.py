@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import enum
 import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterator, Sequence
+
 try:  # the regular-expression parser, to read a drop pattern's shape (inside ``re`` since 3.11)
     from re import _constants as sre_constants
     from re import _parser as sre_parse
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
-from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterator, Sequence
 
 #: Bytes read per chunk: big enough that per-chunk overhead vanishes, small enough to bound memory.
 CHUNK_SIZE = 32 * 1024 * 1024
@@ -253,7 +254,7 @@ class LineNumbers:
     it is done lazily: only up to the last event really built.
     """
 
-    __slots__ = ("_data", "_counted", "_line")
+    __slots__ = ("_counted", "_data", "_line")
 
     def __init__(self, data: bytes, first_line: int) -> None:
         self._data, self._counted, self._line = data, 0, first_line

@@ -16,7 +16,9 @@ import click
 from fingerlog import __version__
 from fingerlog.errors import FingerlogError
 
-#: modules defining the subcommands, in the order ``--help`` lists them.
+#: modules defining the subcommands, in the order ``--help`` lists them.  A module is
+#: imported only when its command runs (or ``--help`` lists them all), so ``fingerlog scan``
+#: does not pay for DuckDB, pyarrow or httpx.
 COMMAND_MODULES: tuple[str, ...] = (
     "scan",
     "lint",
@@ -34,7 +36,16 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 class FingerlogGroup(click.Group):
-    """A click group that reports FingerlogError without a traceback."""
+    """A click group that loads its commands on demand and reports FingerlogError without a traceback."""
+
+    _modules = {module.replace("_", "-"): module for module in COMMAND_MODULES}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self._modules)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = self._modules.get(name)
+        return importlib.import_module(f"fingerlog.cli.{module}").command if module else None
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -60,7 +71,3 @@ def main() -> None:
       fingerlog lint rules/                     does every fingerprint parse?
       fingerlog explain 'message:"No valid host was found"'
     """
-
-
-for _module in COMMAND_MODULES:
-    main.add_command(importlib.import_module(f"fingerlog.cli.{_module}").command)

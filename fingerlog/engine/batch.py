@@ -15,6 +15,7 @@ location with the same rules digest are skipped; ``rescan`` scans them again.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -146,9 +147,12 @@ def finish_store(store: Path, digest: str) -> None:
 _WORKER_SPEC: BatchSpec | None = None
 
 
-def _init_worker(spec: BatchSpec) -> None:
+def _init_worker(spec: BatchSpec, environ: dict[str, str]) -> None:
+    """Take the spec, and the driver's environment of now: a fork server keeps the one it started with."""
     global _WORKER_SPEC
     _WORKER_SPEC = spec
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 def _run_in_worker(task: BuildTask) -> BuildSummary:
@@ -170,7 +174,7 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
     # the engine once, and each worker is a cheap fork of it.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec,))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec, dict(os.environ)))
     try:
         pending: set[Future[BuildSummary]] = set()
         queue = iter(tasks)

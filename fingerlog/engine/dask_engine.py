@@ -19,13 +19,21 @@ grow with the archive.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from functools import partial
 from typing import Any
 
 from fingerlog.engine.archive import BuildTask
-from fingerlog.engine.batch import BatchError, BatchSpec, BuildSummary, Engine, scan_and_store
+from fingerlog.engine.batch import (
+    BatchError,
+    BatchSpec,
+    BuildSummary,
+    Engine,
+    scan_and_store,
+)
 
 #: seconds of scanning one task aims at: far above Dask's per-task cost (milliseconds).
 TARGET_TASK_SECONDS = 0.25
@@ -78,18 +86,32 @@ class Grouper:
         return group
 
 
+def _local_cluster_config() -> dict[str, object]:
+    """Dask settings for a cluster this command starts, and so stops within seconds.
+
+    No statistical profiler: it samples every worker thread 100 times a second,
+    a cost on every build.  Worker processes come from a fork server where the
+    platform has one: spawning a fresh interpreter per worker (Dask's default)
+    and stopping it cost about a second each way, a fork costs milliseconds.
+    """
+    config: dict[str, object] = {"distributed.worker.profile.enabled": False}
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        config["distributed.worker.multiprocessing-method"] = "forkserver"
+    return config
+
+
 def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
     """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes."""
     import dask
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        # the statistical profiler samples every worker thread 100 times a second: a cost on every build
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
-                             silence_logs=logging.ERROR)  # fmt: skip
-            )
+        with dask.config.set(_local_cluster_config()):
+            # env: a fork server keeps the environment it started with, the workers must see today's
+            # (an endpoint or credentials set since, as by --s3-endpoint); no dashboard: nobody looks at it
+            local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                                 env=dict(os.environ), silence_logs=logging.ERROR)  # fmt: skip
+            cluster = stack.enter_context(local)
         return stack.enter_context(Client(cluster))
 
     # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s by default) bounds both waits

@@ -1,4 +1,4 @@
-"""Dask engine against the local engine (``make bench-batch``): prints numbers and ratios, asserts nothing.
+"""Dask engine against the local engine (``make bench-batch``): prints numbers and ratios.
 
 On the same generated archive (tests/archive_gen.py, shared with
 bench/batch_bench.py), in the same run:
@@ -10,7 +10,8 @@ bench/batch_bench.py), in the same run:
 
 each timed end to end as a user runs it (a new ``fingerlog`` process: start-up,
 planning, rules, scan, store; for (2), starting and stopping the cluster too),
-into a fresh store, with the same archive and rules.  The machine is shared, so
+into a fresh store, with the same archive and rules; the bench stops if a run's
+summary (builds, failures, MB, hits, unreadable files) differs from the first's.  The machine is shared, so
 the three runs are repeated in turns (FINGERLOG_BENCH_REPEAT, default 3) and
 each is judged by its median.  Printed: builds/s and MB/s of each, the
 dask/local ratios (target: >= 0.9 on 2 workers), and Dask's per-task overhead:
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -34,13 +36,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from archive_gen import generate_archive, write_rules  # noqa: E402
+from archive_gen import generate_archive, write_rules
 
-from fingerlog.engine.dask_engine import TARGET_TASK_SECONDS  # noqa: E402
+from fingerlog.engine.dask_engine import TARGET_TASK_SECONDS
 
 DATA = REPO / "bench" / "data" / "batch"
 FINGERLOG = [str(REPO / ".venv/bin/fingerlog")] if (REPO / ".venv/bin/fingerlog").exists() else [sys.executable, "-m", "fingerlog.cli"]
 NOOP_TASKS = 500
+#: what a run did (its summary line without the timing): every run of every engine must match the first
+WORK = re.compile(r"\d+ builds scanned, \d+ skipped, \d+ failed; [\d,.]+ MB, \d+ hits, \d+ unreadable files")
+EXPECTED: dict[str, str] = {}
 LOCAL = "local --jobs 2"
 SELF_STARTED = "dask --jobs 2 (starts its cluster)"
 RUNNING = "dask on a running 2-worker cluster"
@@ -57,12 +62,20 @@ def archive_of(jobs: int) -> tuple[Path, Path, float]:
 
 
 def timed_batch(archive: Path, rules: Path, name: str, *options: str) -> float:
+    """Seconds of one ``fingerlog batch`` into a fresh store; fails unless it did the work every run must do."""
     store = DATA / f"store-{name}"
     shutil.rmtree(store, ignore_errors=True)
     started = time.perf_counter()
-    subprocess.run([*FINGERLOG, "batch", str(archive), "--manifest", str(archive / "builds.csv"), "--rules", str(rules),
-                    "--out", str(store), *options], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-    return time.perf_counter() - started
+    done = subprocess.run([*FINGERLOG, "batch", str(archive), "--manifest", str(archive / "builds.csv"), "--rules",
+                           str(rules), "--out", str(store), *options], check=True, capture_output=True, text=True)  # fmt: skip
+    took = time.perf_counter() - started
+    work = WORK.search(done.stdout)
+    if work is None:
+        raise SystemExit(f"{name}: no summary line in {done.stdout!r}")
+    EXPECTED.setdefault("work", work.group(0))
+    if work.group(0) != EXPECTED["work"]:
+        raise SystemExit(f"{name} did other work than the first run: {work.group(0)!r}, not {EXPECTED['work']!r}")
+    return took
 
 
 def noop_seconds(client: object) -> float:
@@ -93,7 +106,7 @@ def main() -> None:
             per_task = noop_seconds(client)
     seconds = {name: statistics.median(times) for name, times in runs.items()}
     local = seconds[LOCAL]
-    print(f"median of {repeat} runs each (all runs, s):")
+    print(f"every run: {EXPECTED['work']}; median of {repeat} runs each (all runs, s):")
     for name, took in seconds.items():
         every = " ".join(f"{t:.2f}" for t in runs[name])
         print(f"  {name:<38} {took:6.2f} s  {jobs / took:7.1f} builds/s  {megabytes / took:7.1f} MB/s  "

@@ -10,8 +10,6 @@ downloads nothing of them twice.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +18,7 @@ from urllib.parse import urlencode
 
 from fingerlog.errors import FingerlogError
 from fingerlog.remote.download import FetchReport, Selection, download_build, report_from_record
-from fingerlog.remote.http import HttpFetcher
+from fingerlog.remote.http import HttpFetcher, atomic_write_text
 
 COMPLETE_MARKER = ".fingerlog-fetched.json"
 MANIFEST_NAME = "manifest.jsonl"
@@ -89,13 +87,6 @@ class ArchiveReport:
     reports: dict[str, FetchReport] = field(default_factory=dict)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.replace(tmp, path)
-
-
 def _manifest_rows(archive: Path) -> list[dict[str, str]]:
     rows = []
     for marker in sorted(archive.glob(f"*/{COMPLETE_MARKER}")):
@@ -110,7 +101,7 @@ def _manifest_rows(archive: Path) -> list[dict[str, str]]:
 def write_manifest(archive: Path) -> Path:
     """(Re)write the archive's manifest from its completed builds."""
     path = archive / MANIFEST_NAME
-    _write_atomic(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in _manifest_rows(archive)))
+    atomic_write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in _manifest_rows(archive)))
     return path
 
 
@@ -139,7 +130,7 @@ def fetch_builds(
             result.failed.append((uuid, str(exc)))
             on_build(uuid, "failed")
             continue
-        _write_atomic(job_dir / COMPLETE_MARKER, json.dumps(report.fields, sort_keys=True))
+        atomic_write_text(job_dir / COMPLETE_MARKER, json.dumps(report.fields, sort_keys=True))
         write_manifest(archive)
         result.fetched.append(uuid)
         result.reports[uuid] = report

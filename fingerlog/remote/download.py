@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from fingerlog.errors import FingerlogError
 from fingerlog.records import SourceError
-from fingerlog.remote.http import HttpFetcher, RemoteError, TooLarge
+from fingerlog.remote.http import HttpFetcher, RemoteError, TooLarge, atomic_write_text
 from fingerlog.remote.zuul import (
     RemoteFile,
     UnsafeName,
@@ -170,7 +170,7 @@ def download_build(
     if report.record is not None:
         info = out_dir / "zuul-info" / "build.json"
         info.parent.mkdir(parents=True, exist_ok=True)
-        info.write_text(json.dumps(report.record, indent=2, sort_keys=True))
+        atomic_write_text(info, json.dumps(report.record, indent=2, sort_keys=True))
     wanted = _select(files, selection, report)
     budget = _Budget(selection.max_bytes)
     show = sys.stderr.isatty() if progress is None else progress

@@ -83,15 +83,20 @@ class HttpCache:
         path = self._key(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, path)
-        _atomic_write_text(path.with_suffix(".json"), json.dumps(meta, sort_keys=True))
+        atomic_write_text(path.with_suffix(".json"), json.dumps(meta, sort_keys=True))
         return path
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then a rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def default_cache_dir() -> Path:

@@ -11,7 +11,7 @@ import pytest
 from fingerlog.backends.literals import vanishes
 from fingerlog.backends.matcher import compile_query
 from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
-from fingerlog.engine.scan import event_field_model
+from fingerlog.engine.active import event_field_model
 from fingerlog.mapping import load_mapping
 from fingerlog.query.parser import parse_query
 from fingerlog.sources import open_job

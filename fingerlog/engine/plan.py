@@ -99,7 +99,7 @@ class ScanPlan:
         self.field_groups: dict[tuple[str, ...], tuple[int, ...]] = {}
         for index, rule in enumerate(self.rules):
             self.field_groups[rule.file_field_names] = self.field_groups.get(rule.file_field_names, ()) + (index,)
-        #: per (event model, group, values of its fields): the group's file-level state (see scan.active_rules).
+        #: per (event model, group, values of its fields): the group's file-level state (see active.active_rules).
         self.file_states: dict[Any, Any] = {}
         self._leaf_matchers: dict[Node, Matcher] = {}
         self._vanishing: dict[Node, bool] = {}

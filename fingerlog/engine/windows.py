@@ -29,8 +29,10 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-#: Bytes read per chunk: big enough that per-chunk overhead vanishes, small enough to bound memory.
-CHUNK_SIZE = 32 * 1024 * 1024
+#: Bytes read per chunk: big enough that per-chunk overhead vanishes, small enough to bound memory,
+#: and below glibc's largest mmap threshold (32 MiB): a smaller block is recycled from the heap
+#: after the first, while a 32 MiB one is mapped and zero-filled afresh by every read (4x slower).
+CHUNK_SIZE = 16 * 1024 * 1024
 
 
 class LineKind(enum.Enum):

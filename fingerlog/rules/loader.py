@@ -23,6 +23,7 @@ from fingerlog.errors import FingerlogError
 from fingerlog.query.errors import QueryParseError, SourceLocation
 from fingerlog.query.nodes import Span
 from fingerlog.query.parser import parse_query
+from fingerlog.rules.cache import cached
 from fingerlog.rules.model import KNOWN_KEYS, Problem, Rule, RuleSet, Severity
 from fingerlog.rules.positions import scalar_offsets
 
@@ -41,7 +42,7 @@ class RuleError(FingerlogError):
 
 def load_rule(path: str | Path) -> Rule:
     """Load one rule file; raise :class:`RuleError` (every error in it) if it is broken."""
-    loaded = _RuleFile(Path(path)).load()
+    loaded = _RuleFile(Path(path)).load(_read(Path(path)))
     errors = [p for p in loaded.problems if p.severity is Severity.ERROR]
     if errors or loaded.rule is None:
         raise RuleError(errors)
@@ -49,12 +50,15 @@ def load_rule(path: str | Path) -> Rule:
 
 
 def load_rules(paths: str | Path | Iterable[str | Path]) -> RuleSet:
-    """Load rule files and directories of ``*.yaml`` files (not recursive)."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+    """Load rule files and directories of ``*.yaml`` files (not recursive).
+
+    Parsed files come from the rule cache (:mod:`fingerlog.rules.cache`) when
+    their names, bytes and the parsing code are unchanged since a previous load.
+    """
+    locations = [paths] if isinstance(paths, (str, Path)) else list(paths)
     problems: list[Problem] = []
     files: list[Path] = []
-    for item in map(Path, paths):
+    for item in map(Path, locations):
         if item.is_dir():
             found = sorted(p for p in item.iterdir() if p.suffix in RULE_SUFFIXES and p.is_file())
             if not found:
@@ -64,22 +68,38 @@ def load_rules(paths: str | Path | Iterable[str | Path]) -> RuleSet:
             files.append(item)
         else:
             problems.append(_whole_file(item, Severity.ERROR, "missing", "no such file or directory"))
+    contents = [_read(path) for path in files]
+    readable = [(str(path), raw) for path, raw in zip(files, contents) if isinstance(raw, bytes)]
+
+    def parse() -> list[tuple[Rule | None, list[Problem]]]:
+        loaded = [_RuleFile(path).load(raw) for path, raw in zip(files, contents)]
+        return [(result.rule, result.problems) for result in loaded]
+
+    # a read error is not cached: it says what the file system did, not what the file holds
+    parsed = cached(locations, readable, parse) if len(readable) == len(files) else parse()
     rules: list[Rule] = []
     seen: dict[str, Path] = {}
     digest = hashlib.sha256()
-    for path in files:
-        loaded = _RuleFile(path).load()
-        problems.extend(loaded.problems)
-        digest.update(f"{path.stem}\0{len(loaded.raw)}\0".encode() + loaded.raw)
-        if loaded.rule is None:
+    for path, raw, (rule, file_problems) in zip(files, contents, parsed):
+        problems.extend(file_problems)
+        data = raw if isinstance(raw, bytes) else b""
+        digest.update(f"{path.stem}\0{len(data)}\0".encode() + data)
+        if rule is None:
             continue
-        if loaded.rule.id in seen:
+        if rule.id in seen:
             problems.append(_whole_file(path, Severity.ERROR, "duplicate-id",
-                                        f"rule id {loaded.rule.id!r} is also defined by {seen[loaded.rule.id]}"))
+                                        f"rule id {rule.id!r} is also defined by {seen[rule.id]}"))
             continue
-        seen[loaded.rule.id] = path
-        rules.append(loaded.rule)
+        seen[rule.id] = path
+        rules.append(rule)
     return RuleSet(tuple(rules), tuple(problems), digest.hexdigest())
+
+
+def _read(path: Path) -> bytes | OSError:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return exc
 
 
 def _whole_file(path: Path, severity: Severity, code: str, message: str) -> Problem:
@@ -88,7 +108,6 @@ def _whole_file(path: Path, severity: Severity, code: str, message: str) -> Prob
 
 @dataclass
 class _Loaded:
-    raw: bytes = b""
     rule: Rule | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -109,18 +128,17 @@ class _RuleFile:
         mark = node.start_mark
         self.problem(severity, code, message, mark.line + 1, mark.column + 1)
 
-    def load(self) -> _Loaded:
-        try:
-            self.result.raw = self.path.read_bytes()
-        except OSError as exc:
-            self.problem(Severity.ERROR, "unreadable", f"cannot read: {exc.strerror or exc}")
+    def load(self, raw: bytes | OSError) -> _Loaded:
+        """The file's rule and problems, from its bytes (or the error reading them)."""
+        if isinstance(raw, OSError):
+            self.problem(Severity.ERROR, "unreadable", f"cannot read: {raw.strerror or raw}")
             return self.result
         try:
-            self.source = self.result.raw.decode("utf-8")
+            self.source = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = self.result.raw[: exc.start].count(b"\n") + 1
-            column = exc.start - (self.result.raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            self.problem(Severity.ERROR, "encoding", f"not UTF-8: byte 0x{self.result.raw[exc.start]:02x}", line, column)
+            line = raw[: exc.start].count(b"\n") + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.problem(Severity.ERROR, "encoding", f"not UTF-8: byte 0x{raw[exc.start]:02x}", line, column)
             return self.result
         try:
             root = yaml.compose(self.source, Loader=_YAML_LOADER)

@@ -1,0 +1,168 @@
+"""A disk cache of parsed rule files, so loading an unchanged rule pack costs a pickle load.
+
+Parsing ~1,000 fingerprints (YAML plus the Lucene parser) is the largest part
+of a scan's start-up; the same rule pack is loaded again by every scan.  An
+entry is keyed by every rule file's name and bytes *and* by a fingerprint of
+the code that parsed them, so neither an edited rule nor an edited parser can
+bring back a stale answer.  The cache only ever saves time: an entry that
+cannot be read or written (read-only home, truncated or foreign file) is
+ignored and rebuilt, never an error.
+
+Where: ``$FINGERLOG_CACHE_DIR/rules``, else ``$XDG_CACHE_HOME/fingerlog/rules``,
+else ``~/.cache/fingerlog/rules``; ``FINGERLOG_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import platform
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+import fingerlog
+
+#: bump when the layout of a cache entry changes.
+CACHE_FORMAT = 1
+#: at most this many entries (one per distinct list of rule locations) are kept; the least recently used go.
+MAX_ENTRIES = 32
+#: the packages whose code decides what a rule file parses to (``errors.py``: the exception messages).
+_CODE_PARTS = ("query", "rules", "errors.py")
+_SUFFIX = ".pickle"
+
+T = TypeVar("T")
+
+
+def cache_dir() -> Path | None:
+    """Where rule cache entries live, or None when ``FINGERLOG_NO_CACHE`` is set."""
+    if os.environ.get("FINGERLOG_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    root = os.environ.get("FINGERLOG_CACHE_DIR")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "fingerlog")
+    return Path(root) / "rules"
+
+
+def code_fingerprint(package: Path) -> str:
+    """A digest of the parsing code's source under ``package`` and of what it runs on (Python, PyYAML)."""
+    digest = hashlib.sha256()
+    digest.update(f"{CACHE_FORMAT}\0{platform.python_version()}\0{yaml.__version__}\0".encode())
+    digest.update(f"{getattr(yaml, '__with_libyaml__', False)}\0".encode())
+    sources: list[Path] = []
+    for part in _CODE_PARTS:
+        where = package / part
+        sources.extend(sorted(where.rglob("*.py")) if where.is_dir() else [where])
+    for source in sources:
+        digest.update(f"{source.relative_to(package)}\0".encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _running_code_fingerprint() -> str | None:
+    try:
+        return code_fingerprint(Path(fingerlog.__file__).parent)
+    except OSError:  # the sources are not readable (a frozen install): there is no safe key
+        return None
+
+
+#: the fingerprint of the code this process loaded, taken at import (close to when the parser was
+#: imported), so an edit made while a process runs does not label that process's results as new.
+CODE_FINGERPRINT: str | None = _running_code_fingerprint()
+
+
+class RuleCache:
+    """Entries in one directory: one per list of rule locations (its *slot*), checked against a content key."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @staticmethod
+    def slot(locations: Iterable[str | Path]) -> str:
+        """The entry name for rules loaded from ``locations`` (as given, and where they are now)."""
+        names = [f"{location}\0{os.path.abspath(location)}" for location in locations]
+        return hashlib.sha256("\0\0".join(names).encode()).hexdigest()[:32]
+
+    @staticmethod
+    def key(files: Iterable[tuple[str, bytes]], fingerprint: str) -> str:
+        """The content key: the code fingerprint, then every file's name (as loaded) and bytes, in order."""
+        digest = hashlib.sha256(fingerprint.encode())
+        for name, raw in files:
+            digest.update(f"\0{name}\0{len(raw)}\0".encode())
+            digest.update(raw)
+        return digest.hexdigest()
+
+    def get(self, slot: str, key: str) -> Any | None:
+        """The value stored under ``slot`` for exactly ``key``, or None (missing, stale or unreadable)."""
+        path = self.directory / f"{slot}{_SUFFIX}"
+        try:
+            with path.open("rb") as stream:
+                stored_format, stored_key, value = pickle.load(stream)
+        except FileNotFoundError:
+            return None
+        # an entry may be truncated, from another version or not a pickle at all: any failure is a miss
+        except Exception:  # noqa: BLE001
+            return None
+        if stored_format != CACHE_FORMAT or stored_key != key:
+            return None
+        try:
+            os.utime(path)  # recently used: pruned last
+        except OSError:
+            pass
+        return value
+
+    def put(self, slot: str, key: str, value: Any) -> None:
+        """Store ``value`` under ``slot`` atomically (write a temporary file, rename); failures are ignored."""
+        temporary: str | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle, temporary = tempfile.mkstemp(prefix=f".{slot}.", suffix=".tmp", dir=self.directory)
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump((CACHE_FORMAT, key, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.directory / f"{slot}{_SUFFIX}")
+            temporary = None
+            self._prune()
+        # a cache that cannot be written only costs the next load its parse, never this one its answer
+        except Exception:  # noqa: BLE001, S110
+            pass
+        finally:
+            if temporary is not None:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+
+    def _prune(self) -> None:
+        """Keep the :data:`MAX_ENTRIES` most recently used entries."""
+        entries: list[tuple[float, Path]] = []
+        for entry in self.directory.glob(f"*{_SUFFIX}"):
+            try:
+                entries.append((entry.stat().st_mtime, entry))
+            except OSError:
+                continue
+        entries.sort(reverse=True)
+        for _, entry in entries[MAX_ENTRIES:]:
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+
+
+def cached(locations: Sequence[str | Path], files: Sequence[tuple[str, bytes]], compute: Callable[[], T]) -> T:
+    """``compute()``, or what it returned before for these locations, file names and bytes and this code."""
+    directory = cache_dir()
+    if directory is None or CODE_FINGERPRINT is None:
+        return compute()
+    store = RuleCache(directory)
+    slot, key = store.slot(locations), store.key(files, CODE_FINGERPRINT)
+    found = store.get(slot, key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = compute()
+    store.put(slot, key, value)
+    return value

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from fingerlog.remote.download import Selection
-from fingerlog.remote.http import HttpCache, HttpFetcher, Limits, default_cache_dir
+if TYPE_CHECKING:  # httpx and the download machinery are imported only when a command downloads
+    from fingerlog.remote.download import Selection
+    from fingerlog.remote.http import HttpFetcher
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -41,7 +43,7 @@ def remote_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--cache-dir",
             type=click.Path(file_okay=False, path_type=Path),
             default=None,
-            help=f"Download cache (default: {default_cache_dir()}).",
+            help="Download cache (default: $XDG_CACHE_HOME/fingerlog/http, else ~/.cache/fingerlog/http).",
         ),
         click.option("--downloads", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent downloads."),
         click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request."),
@@ -52,8 +54,12 @@ def remote_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def make_fetcher(cache_dir: Path | None, offline: bool, timeout: float) -> HttpFetcher:
+    from fingerlog.remote.http import HttpCache, HttpFetcher, Limits, default_cache_dir
+
     return HttpFetcher(HttpCache(cache_dir or default_cache_dir()), limits=Limits(timeout=timeout), offline=offline)
 
 
 def make_selection(include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None, max_file_bytes: int | None) -> Selection:
+    from fingerlog.remote.download import Selection
+
     return Selection(include=include, exclude=exclude, max_bytes=max_bytes, max_file_bytes=max_file_bytes)

@@ -3,41 +3,47 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import sys
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import click
 
-from fingerlog.cli.remote_options import make_fetcher, make_selection, remote_options
-from fingerlog.engine.parallel import scan_build_parallel
-from fingerlog.engine.scan import ScanProfile
 from fingerlog.cli.build_fields import parse_field_overrides
+from fingerlog.cli.remote_options import make_fetcher, make_selection, remote_options
+from fingerlog.engine.scan import ScanProfile, scan_build
 from fingerlog.errors import FingerlogError, UsageError
-from fingerlog.mapping import load_mapping
+from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.records import BuildScan
-from fingerlog.remote.download import FetchReport, fetch_build
-from fingerlog.report.scan_console import render_console
-from fingerlog.report.scan_json import render_json
-from fingerlog.report.scan_markdown import render_markdown
-from fingerlog.report.scan_sarif import render_sarif
 from fingerlog.report.scan_summary import RuleInfo, ScanReport, build_report
 from fingerlog.rules.loader import load_rules
-from fingerlog.rules.model import Severity
+from fingerlog.rules.model import Rule, Severity
+
+if TYPE_CHECKING:
+    from fingerlog.remote.download import FetchReport
 
 #: the rule pack of a source checkout, used when --rules is not given.
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 #: exit status of ``--fail-on-hit`` when a fingerprint matched (0: scanned, 1: could not, 2: usage).
 EXIT_HIT = 3
 
-RENDERERS: dict[str, Callable[[ScanReport], str]] = {
-    "table": render_console,
-    "json": render_json,
-    "markdown": render_markdown,
-    "sarif": render_sarif,
+#: --format: the module of ``fingerlog.report`` and its renderer, imported only when chosen.
+RENDERERS: dict[str, tuple[str, str]] = {
+    "table": ("scan_console", "render_console"),
+    "json": ("scan_json", "render_json"),
+    "markdown": ("scan_markdown", "render_markdown"),
+    "sarif": ("scan_sarif", "render_sarif"),
 }
+
+
+def _renderer(output_format: str) -> Callable[[ScanReport], str]:
+    module, function = RENDERERS[output_format]
+    renderer: Callable[[ScanReport], str] = getattr(importlib.import_module(f"fingerlog.report.{module}"), function)
+    return renderer
 
 
 def _is_url(path: str) -> bool:
@@ -114,6 +120,9 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
             fetched: FetchReport | None = None
             location: str | Path = Path(path)
             if _is_url(path):
+                # httpx and the Zuul client are imported only for URLs
+                from fingerlog.remote.download import fetch_build
+
                 if fetcher is None:
                     fetcher = cleanup.enter_context(make_fetcher(cache_dir, offline, timeout))
                 location = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fingerlog-build-")))
@@ -121,9 +130,9 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
                 fetched = fetch_build(path, location, fetcher, selection=selection, workers=downloads)
                 for skipped, why in fetched.skipped:
                     click.echo(f"fingerlog: not fetched: {skipped}: {why}", err=True)
-            scan = scan_build_parallel(location, rule_set.rules, mapping=field_mapping, jobs=jobs,
-                                       overrides={**(fetched.fields if fetched else {}), **overrides},
-                                       rules_digest=rule_set.digest, profile=scan_profile)
+            scan = _scan(location, rule_set.rules, mapping=field_mapping, jobs=jobs,
+                         overrides={**(fetched.fields if fetched else {}), **overrides},
+                         rules_digest=rule_set.digest, profile=scan_profile)
             if fetched is not None:
                 build = dataclasses.replace(scan.build, location=path)
                 scan = dataclasses.replace(scan, build=build, errors=(*fetched.errors, *scan.errors))
@@ -136,9 +145,22 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
     )
     infos = {rule.id: _rule_info(rule) for rule in rule_set.rules}
     report = build_report(scans, infos, rule_problems=problems, profile=timings)
-    click.echo(RENDERERS[output_format](report), nl=False)
+    click.echo(_renderer(output_format)(report), nl=False)
     if fail_on_hit and report.hit_count:
         sys.exit(EXIT_HIT)
+
+
+def _scan(location: str | Path, rules: tuple[Rule, ...], *, mapping: FieldMappings, jobs: int,
+          overrides: dict[str, str], rules_digest: str, profile: ScanProfile | None) -> BuildScan:
+    """One build scanned in this process, or by ``jobs`` worker processes."""
+    if jobs <= 1:
+        return scan_build(location, rules, mapping=mapping, overrides=overrides, rules_digest=rules_digest,
+                          profile=profile)
+    # multiprocessing and concurrent.futures are imported only for a process pool
+    from fingerlog.engine.parallel import scan_build_parallel
+
+    return scan_build_parallel(location, rules, mapping=mapping, jobs=jobs, overrides=overrides,
+                               rules_digest=rules_digest, profile=profile)
 
 
 def _record(store: Path, scans: list[BuildScan], rules: tuple[object, ...] | list[object]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import click
@@ -15,8 +16,8 @@ from fingerlog.engine.archive import BuildTask, plan_builds
 from fingerlog.engine.batch import BatchResult, BatchSpec, BuildSummary, run_batch
 from fingerlog.errors import UsageError
 from fingerlog.mapping import load_mapping
-from fingerlog.rules.loader import load_rules
 from fingerlog.remote.objectstore import check_reachable, use_endpoint
+from fingerlog.rules.loader import load_rules
 from fingerlog.sources.remote import is_object_url
 from fingerlog.store.rules import rule_row
 
@@ -131,28 +132,27 @@ def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mappi
     use_endpoint(s3_endpoint)
     for location in (*archives, store):
         check_reachable(location)  # before anything is written
-    sources = [a if is_object_url(a) else Path(a) for a in archives]
-    tasks = [BuildTask(t.location, {**t.overrides, **overrides}) for t in plan_builds(sources, manifest)]
-    field_mapping = load_mapping(mapping)
-    ruleset = load_rules(rules_dir or DEFAULT_RULES)
-    for problem in ruleset.problems:
-        click.echo(str(problem), err=True)
-    if not ruleset.rules:
-        raise UsageError(f"{rules_dir or DEFAULT_RULES}: no usable rule")
-    root = store if is_object_url(store) else str(Path(store).resolve())
-    spec = BatchSpec(root, tuple(ruleset.rules), ruleset.digest, field_mapping)
-    progress = Progress(enabled=sys.stderr.isatty())
-    rows = [rule_row(r) for r in ruleset.rules]
-    try:
+    with ExitStack() as stack:
         runner = None
-        if engine == "dask":
-            from fingerlog.engine.dask_engine import dask_engine
+        if engine == "dask":  # Dask is optional: imported only when asked for
+            from fingerlog.engine.dask_engine import DaskEngine
 
-            runner = dask_engine(jobs=jobs, scheduler=scheduler)
+            # the cluster starts now, in the background: its start-up overlaps the planning below
+            runner = stack.enter_context(DaskEngine(jobs=jobs, scheduler=scheduler))
+        sources = [a if is_object_url(a) else Path(a) for a in archives]
+        tasks = [BuildTask(t.location, {**t.overrides, **overrides}) for t in plan_builds(sources, manifest)]
+        field_mapping = load_mapping(mapping)
+        ruleset = load_rules(rules_dir or DEFAULT_RULES)
+        for problem in ruleset.problems:
+            click.echo(str(problem), err=True)
+        if not ruleset.rules:
+            raise UsageError(f"{rules_dir or DEFAULT_RULES}: no usable rule")
+        root = store if is_object_url(store) else str(Path(store).resolve())
+        spec = BatchSpec(root, tuple(ruleset.rules), ruleset.digest, field_mapping)
+        progress = stack.enter_context(closing(Progress(enabled=sys.stderr.isatty())))
+        rows = [rule_row(r) for r in ruleset.rules]
         result = run_batch(tasks, spec, rows, jobs=jobs, rescan=rescan, on_build=progress.build, on_start=progress.start,
                            engine=runner)  # fmt: skip
-    finally:
-        progress.close()
     click.echo(
         f"{result.scanned} builds scanned, {result.skipped} skipped, {len(result.failed)} failed; "
         f"{result.bytes_read / 1e6:,.1f} MB, {result.hits} hits, {result.errors} unreadable files "

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from multiprocessing import forkserver
 from pathlib import Path
 
 from fingerlog.engine.archive import BuildTask
@@ -160,6 +161,21 @@ def _run_in_worker(task: BuildTask) -> BuildSummary:
     return scan_and_store(task, _WORKER_SPEC)
 
 
+def start_fork_server(*preload: str) -> multiprocessing.context.ForkServerContext:
+    """Start this process's fork server now, importing ``preload``; its context, to start worker processes.
+
+    One clean process (no driver threads or DuckDB state) imports the engine
+    once, and each worker is a cheap fork of it, warm from its first build.
+    The server imports in the background: started before the driver plans, it
+    is ready by the time the workers are wanted.  A server already running is
+    kept as it is (one per process).
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
+    return context
+
+
 def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iterator[BuildSummary]:
     """Scan ``tasks`` with ``jobs`` worker processes (in this process when 1), yielding summaries as builds finish.
 
@@ -170,10 +186,7 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
         for task in tasks:
             yield scan_and_store(task, spec)
         return
-    # forkserver: one clean process (no driver threads or DuckDB state) imports
-    # the engine once, and each worker is a cheap fork of it.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context = start_fork_server(__name__)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec, dict(os.environ)))
     try:
         pending: set[Future[BuildSummary]] = set()
@@ -215,7 +228,7 @@ def run_batch(
     ``on_start(todo, skipped)`` is called once the builds to scan are known,
     ``on_build`` after each build (progress display).  ``engine`` runs the
     builds (default: :func:`run_local` with ``jobs`` processes); the Dask
-    engine is one (:func:`fingerlog.engine.dask_engine.dask_engine`).
+    engine is one (:class:`fingerlog.engine.dask_engine.DaskEngine`).
     """
     store = store_path(spec.store)
     started = time.perf_counter()

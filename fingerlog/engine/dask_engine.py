@@ -14,26 +14,35 @@ task, and once their scan times are known each task gets about
 gets several of the remaining ones, so the cluster stays busy to the end.
 The driver keeps a bounded window of groups in flight, so its memory does not
 grow with the archive.
+
+Starting a cluster is a fixed cost (about a second for 2 local workers), so
+:class:`DaskEngine` starts it while the driver is still planning, and the
+workers import the scan engine before their first build (measurements:
+docs/scale-out.md, "Sizing").
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fingerlog.engine.archive import BuildTask
 from fingerlog.engine.batch import (
     BatchError,
     BatchSpec,
     BuildSummary,
-    Engine,
     scan_and_store,
+    start_fork_server,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 #: seconds of scanning one task aims at: far above Dask's per-task cost (milliseconds).
 TARGET_TASK_SECONDS = 0.25
@@ -43,6 +52,8 @@ GROUPS_PER_WORKER = 8
 MAX_GROUP = 16
 #: groups queued per worker beyond the one it runs: keeps workers fed, the driver small.
 QUEUED_PER_WORKER = 3
+#: what a worker imports to run the tasks (and the scan engine with it): warm before the first build arrives.
+WORKER_MODULE = __name__
 #: how often a group that raised (it could not write the store) is retried; tasks of a dead
 #: worker are re-run by the scheduler (``distributed.scheduler.allowed-failures`` times).
 RETRIES = 3
@@ -101,7 +112,11 @@ def _local_cluster_config() -> dict[str, object]:
 
 
 def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
-    """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes."""
+    """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes.
+
+    Their ``close`` go on ``stack`` (not their context managers: those keep
+    per-thread state, and the driver's thread closes what this one opened).
+    """
     import dask
     from distributed import Client, LocalCluster
 
@@ -109,75 +124,129 @@ def _client(scheduler: str | None, jobs: int, stack: ExitStack) -> Any:
         with dask.config.set(_local_cluster_config()):
             # env: a fork server keeps the environment it started with, the workers must see today's
             # (an endpoint or credentials set since, as by --s3-endpoint); no dashboard: nobody looks at it
-            local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                                 env=dict(os.environ), silence_logs=logging.ERROR)  # fmt: skip
-            cluster = stack.enter_context(local)
-        return stack.enter_context(Client(cluster))
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   env=dict(os.environ), silence_logs=logging.ERROR)  # fmt: skip
+        stack.callback(cluster.close)
+        client = Client(cluster)
+        stack.callback(client.close)
+        return client
 
     # Dask's own connect timeout (distributed.comm.timeouts.connect, 30 s by default) bounds both waits
     timeout = dask.config.get("distributed.comm.timeouts.connect")
     try:
-        client = stack.enter_context(Client(scheduler, timeout=timeout))
+        client = Client(scheduler, timeout=timeout)
+        stack.callback(client.close)
         client.wait_for_workers(1, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise BatchError(f"cannot use the Dask scheduler at {scheduler}: {exc or type(exc).__name__}") from None
     return client
 
 
-def run_dask(
-    tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int, scheduler: str | None = None
-) -> Iterator[BuildSummary]:
-    """Scan ``tasks`` on a Dask cluster, yielding summaries as groups of builds finish.
+def _warm(client: Any) -> None:
+    """Have every worker import the scan engine now, not when its first build arrives.
+
+    Workers of a cluster this command starts come warm from the fork server;
+    the workers of a running cluster import it here, all at once, while the
+    driver still plans.  A worker without fingerlog is told here in one line.
+    """
+    try:
+        client.run(importlib.import_module, WORKER_MODULE)
+    except ImportError as exc:
+        raise BatchError(f"the Dask workers cannot import fingerlog ({exc}): install fingerlog on every worker") from None
+
+
+class DaskEngine:
+    """The Dask engine as :func:`fingerlog.engine.batch.run_batch` takes it (``engine=``), ready early.
+
+    Used as a context manager around the driver's own set-up: entering starts
+    the cluster (or connects to ``scheduler``) in a background thread, so
+    that listing the archive, loading the rules and preparing the store
+    overlap with starting the scheduler and the workers and with their
+    imports; leaving closes the client and a cluster it started, whether the
+    batch ended, failed or was interrupted.
 
     Without ``scheduler`` a local cluster of ``jobs`` worker processes is
-    started (and stopped at the end); with ``scheduler`` (``tcp://HOST:PORT``)
-    the builds go to that running cluster, whose workers must have fingerlog
-    installed and reach the archive and the store by the same locations.
+    started; with ``scheduler`` (``tcp://HOST:PORT``) the builds go to that
+    running cluster, whose workers must have fingerlog installed and reach
+    the archive and the store by the same locations.
     """
-    if not tasks:
-        return
+
+    def __init__(self, *, jobs: int, scheduler: str | None = None) -> None:
+        self.jobs = jobs
+        self.scheduler = scheduler
+        self._resources = ExitStack()
+        self._client: Any = None
+        self._failure: BaseException | None = None
+        self._starting = threading.Thread(target=self._start, name="fingerlog-dask-start")
+
+    def __enter__(self) -> Self:
+        if self.scheduler is None and "forkserver" in multiprocessing.get_all_start_methods():
+            # the fork server imports Dask and the scan engine in its own process, in parallel with the driver
+            start_fork_server("distributed", WORKER_MODULE)
+        self._starting.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._starting.join()  # a cluster still starting is closed once it is up
+        self._resources.close()
+
+    def _start(self) -> None:
+        try:
+            self._client = _client(self.scheduler, self.jobs, self._resources)
+            _warm(self._client)
+        except BaseException as exc:  # noqa: BLE001 - raised in the driver's thread by __call__
+            self._failure = exc
+
+    def wait(self) -> Any:
+        """The client, once the cluster is up and its workers warm; raises what kept it from starting."""
+        self._starting.join()
+        if self._failure is not None:
+            raise self._failure
+        return self._client
+
+    def __call__(self, tasks: Sequence[BuildTask], spec: BatchSpec) -> Iterator[BuildSummary]:
+        """Scan ``tasks`` on the cluster, yielding summaries as groups of builds finish."""
+        if tasks:
+            yield from _run(self.wait(), tasks, spec)
+
+
+def _run(client: Any, tasks: Sequence[BuildTask], spec: BatchSpec) -> Iterator[BuildSummary]:
+    """Submit the builds in groups, a bounded window at a time; yield the summaries as groups finish."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    with ExitStack() as stack:
-        client = _client(scheduler, jobs, stack)
-        workers = max(1, len(client.scheduler_info()["workers"]))
-        shared_spec = client.scatter(spec, broadcast=True, hash=False)
-        grouper = Grouper(tasks, workers)
-        pending: set[Any] = set()
-        finished = as_completed()
+    workers = max(1, len(client.scheduler_info()["workers"]))
+    shared_spec = client.scatter(spec, broadcast=True, hash=False)
+    grouper = Grouper(tasks, workers)
+    pending: set[Any] = set()
+    finished = as_completed()
 
-        def submit_next() -> None:
-            group = grouper.next_group()
-            if group:
-                future = client.submit(scan_group, group, shared_spec, retries=RETRIES, pure=False)
-                pending.add(future)
-                finished.add(future)
+    def submit_next() -> None:
+        group = grouper.next_group()
+        if group:
+            future = client.submit(scan_group, group, shared_spec, retries=RETRIES, pure=False)
+            pending.add(future)
+            finished.add(future)
 
-        for _ in range(workers * (1 + QUEUED_PER_WORKER)):
+    for _ in range(workers * (1 + QUEUED_PER_WORKER)):
+        submit_next()
+    try:
+        for future in finished:
+            pending.discard(future)
+            summaries = future.result()
+            future.release()
+            grouper.learn(summaries)
+            yield from summaries
             submit_next()
-        try:
-            for future in finished:
-                pending.discard(future)
-                summaries = future.result()
-                future.release()
-                grouper.learn(summaries)
-                yield from summaries
-                submit_next()
-        except KilledWorker as exc:
-            raise BatchError(
-                f"Dask workers died again and again running the same builds ({exc}); the builds committed "
-                "so far are in the store: run the same command again to resume"
-            ) from None
-        except FutureCancelledError:
-            raise BatchError("the Dask cluster cancelled the batch (scheduler restarted or shut down)") from None
-        finally:
-            # an interrupted driver does not leave its queued builds running on a shared cluster
-            if pending:
-                client.cancel(list(pending))
-
-
-def dask_engine(*, jobs: int, scheduler: str | None = None) -> Engine:
-    """The Dask engine as :func:`fingerlog.engine.batch.run_batch` takes it (``engine=``)."""
-    return partial(run_dask, jobs=jobs, scheduler=scheduler)
+    except KilledWorker as exc:
+        raise BatchError(
+            f"Dask workers died again and again running the same builds ({exc}); the builds committed "
+            "so far are in the store: run the same command again to resume"
+        ) from None
+    except FutureCancelledError:
+        raise BatchError("the Dask cluster cancelled the batch (scheduler restarted or shut down)") from None
+    finally:
+        # an interrupted driver does not leave its queued builds running on a shared cluster
+        if pending:
+            client.cancel(list(pending))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import random
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fingerlog.engine.windows import (
@@ -18,6 +19,7 @@ from fingerlog.engine.windows import (
     _in_place,
     all_windows,
     iter_chunks,
+    line_bound_searchable,
     sre_parse,
     windows_at,
 )
@@ -54,26 +56,46 @@ def test_full_pass_groups_lines_like_the_multiline_codec(text: str, expected: li
 
 
 @settings(max_examples=300, deadline=None)
-@given(parts=lines, final_newline=st.booleans(), picks=st.sets(st.integers(0, 400)))
+@given(parts=lines, final_newline=st.booleans(), picks=st.sets(st.integers(0, 400)), search=st.booleans())
 def test_windows_around_offsets_are_the_full_pass_events_holding_them(
+    parts: list[str], final_newline: bool, picks: set[int], search: bool
+) -> None:
+    data = _text(parts, final_newline)
+    assert _held_events(data, sorted(p for p in picks if p < len(data)), GROUPING, search)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(["start", " cont", "#", "", " x y", "other"]), max_size=40),
+    final_newline=st.booleans(),
+    picks=st.sets(st.integers(0, 400)),
+)
+@example(parts=["start", " cont", "#", "next"], final_newline=True, picks={1})  # a dropped line ends the run
+def test_windows_found_by_buffer_searches_are_the_full_pass_events(
     parts: list[str], final_newline: bool, picks: set[int]
 ) -> None:
     data = _text(parts, final_newline)
-    positions = sorted(p for p in picks if p < len(data))
-    events = list(all_windows(data, GROUPING, 1))
+    assert line_bound_searchable(data, GROUPING, line_cap_exceeded=False)
+    assert _held_events(data, sorted(p for p in picks if p < len(data)), GROUPING, search=True)
+
+
+def _held_events(data: bytes, positions: list[int], grouping: Grouping, search: bool) -> bool:
+    """Whether the events found around ``positions`` are the full pass's events holding them."""
+    events = list(all_windows(data, grouping, 1))
     expected = [w for w in events if any(w.start <= p <= w.end for p in positions)]
     # a position on a dropped line, or on the newline after an event's last line, has no event
-    found = [w for w, _ in windows_at(data, positions, GROUPING, 1)]
-    visible = [w for w in expected if any(_on_visible_line(data, w, p) for p in positions)]
-    assert found == visible
+    searchable = search and line_bound_searchable(data, grouping, line_cap_exceeded=False)
+    found = [w for w, _ in windows_at(data, positions, grouping, 1, searchable=searchable)]
+    visible = [w for w in expected if any(_on_visible_line(data, w, p, grouping) for p in positions)]
+    return found == visible
 
 
-def _on_visible_line(data: bytes, window: Window, position: int) -> bool:
+def _on_visible_line(data: bytes, window: Window, position: int, grouping: Grouping) -> bool:
     if not window.start <= position <= window.end:
         return False
     start = data.rfind(b"\n", 0, position) + 1
     end = data.find(b"\n", start)
-    return data[start : len(data) if end == -1 else end] != b"#"
+    return grouping.kind(data, start, len(data) if end == -1 else end).value != "dropped"
 
 
 @settings(max_examples=200, deadline=None)
@@ -113,6 +135,24 @@ def test_lines_judged_in_place_as_when_sliced(corpus: Path, name: str) -> None:
         )
         assert grouping.kind(data, start, end).value == expected, line
         start = end + 1
+
+
+@pytest.mark.parametrize("max_lines", [3, 500])
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_events_found_by_buffer_searches_are_the_full_pass_events_in_real_logs(
+    corpus: Path, name: str, max_lines: int
+) -> None:
+    fmt = FORMATS[name]
+    grouping = Grouping(fmt.continuation, fmt.drop, max_lines, 1 << 20)
+    data = _real_lines(corpus).replace(b"\r", b"")
+    assert grouping.starts_finder is not None and line_bound_searchable(data, grouping, line_cap_exceeded=False)
+    lines = data.split(b"\n")
+    rng = random.Random(f"{name}-{max_lines}")
+    for _ in range(40):  # shuffled blocks of real lines: runs of every kind, at every place in a chunk
+        blocks = [lines[i : i + rng.randint(1, 60)] for i in (rng.randrange(len(lines)) for _ in range(12))]
+        soup = b"\n".join(line for block in blocks for line in block) + rng.choice([b"", b"\n"])
+        positions = sorted(rng.sample(range(len(soup)), min(len(soup), 30)))
+        assert _held_events(soup, positions, grouping, search=True)
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from fingerlog.engine.windows import (
     Window,
     all_windows,
     iter_chunks,
+    line_bound_searchable,
     spans_at,
 )
 from fingerlog.mapping import FieldMappings
@@ -78,23 +79,25 @@ class _FileScan:
         with self.logfile.open_stream() as stream:
             for chunk in iter_chunks(stream, self.grouping):
                 self.bytes_read += len(chunk.data)
-                self._record_long_lines(chunk)
+                long_lines = self._record_long_lines(chunk)
                 self._record_invalid_utf8(chunk)
-                yield from self._chunk_hits(chunk)
+                yield from self._chunk_hits(chunk, line_bound_searchable(chunk.data, self.grouping, long_lines))
 
-    def _record_long_lines(self, chunk: Chunk) -> None:
-        """Record over-long lines as the full pass does, probing only every ``line_cap`` bytes."""
-        data, cap, start = chunk.data, MAX_LINE_BYTES, 0
+    def _record_long_lines(self, chunk: Chunk) -> bool:
+        """Record over-long lines as the full pass does, probing only every ``line_cap`` bytes; whether any was."""
+        data, cap, start, found = chunk.data, MAX_LINE_BYTES, 0, False
         while len(data) - start > cap:
             newline = data.rfind(b"\n", start, start + cap + 1)
             if newline != -1:
                 start = newline + 1
                 continue
+            found = True
             self.logfile.record_long_line(chunk.first_line + data.count(b"\n", 0, start))
             end = data.find(b"\n", start)
             if end == -1:
-                return
+                break
             start = end + 1
+        return found
 
     def _record_invalid_utf8(self, chunk: Chunk) -> None:
         """Decode a chunk's events as the full pass would when its bytes are not valid UTF-8.
@@ -111,7 +114,7 @@ class _FileScan:
             for window in all_windows(data, self.grouping, chunk.first_line):
                 self.logfile.decode(self._lines(data, window))
 
-    def _chunk_hits(self, chunk: Chunk) -> Iterator[Hit]:
+    def _chunk_hits(self, chunk: Chunk, searchable: bool) -> Iterator[Hit]:
         data = chunk.data
         occurrences = sorted((end - 1, literal) for literal, end in self.literals.scanner.scan(data))
         # Lucene lower-cases İ and K (Kelvin) to ASCII letters no ASCII literal search can see.
@@ -127,7 +130,7 @@ class _FileScan:
                 yield from self._evaluate(data, window, sorted(found.union(self.slow)))
             return
         numbers = LineNumbers(data, chunk.first_line)  # counted only up to events that are built
-        for start, end, inside in spans_at(data, positions, self.grouping):
+        for start, end, inside in spans_at(data, positions, self.grouping, searchable=searchable):
             found = self._confirmed(data, start, end, self._rules_hit([occurrences[i] for i in inside]))
             if found:
                 yield from self._evaluate(data, Window(start, end, numbers.at(start)), sorted(found))

@@ -11,7 +11,9 @@ format's ``drop`` rule) do not exist; a line matching the format's
 ``continuation`` joins the event before it; an event is flushed after
 ``max_lines`` lines, the next continuation line starting a new one.  A *run*
 is a starting line and the continuation lines after it; it splits into
-events of at most ``max_lines`` lines.
+events of at most ``max_lines`` lines.  A run's edges are found by buffer
+searches that judge lines in C (:mod:`fingerlog.engine.linefind`) where those
+judge exactly as the line-by-line walk, which remains for the other cases.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Sequence
+
+from fingerlog.engine.linefind import dropped_finder, starts_finder
 
 try:  # the regular-expression parser, to read a drop pattern's shape (inside ``re`` since 3.11)
     from re import _constants as sre_constants
@@ -96,9 +100,22 @@ class Grouping:
     line_cap: int
     #: ``kind`` specialised once for these patterns: the hot loops call it per line.
     classify: Callable[[bytes, int, int], LineKind] = field(init=False, repr=False, compare=False)
+    #: searches for the newline before a line that is not a continuation / is dropped
+    #: (:mod:`fingerlog.engine.linefind`); None where only the line-by-line walk is exact.
+    starts_finder: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
+    dropped_finder: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "classify", self._in_place_classifier() or self._sliced_classifier())
+        in_place = self._in_place_classifier()
+        object.__setattr__(self, "classify", in_place or self._sliced_classifier())
+        starts = dropped = None
+        if in_place is not None:  # the finders judge lines in place too
+            starts = starts_finder(self.continuation)
+            if self.drop is not None:
+                dropped = dropped_finder(self.drop, _anchored_at_start(list(sre_parse.parse(self.drop.pattern, self.drop.flags))))
+                starts = starts if dropped is not None else None
+        object.__setattr__(self, "starts_finder", starts)
+        object.__setattr__(self, "dropped_finder", dropped)
 
     def _in_place_classifier(self) -> Callable[[bytes, int, int], LineKind] | None:
         """Judges lines where they are in the buffer (no slice per line), when that is exact."""
@@ -249,6 +266,85 @@ def _run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int
     return lines
 
 
+def _line_kind(data: bytes, start: int, grouping: Grouping) -> tuple[int, LineKind]:
+    """The end of the line at ``start`` and its kind."""
+    end = _line_end(data, start)
+    return end, grouping.classify(data, start, end)
+
+
+def _run_start_before(data: bytes, line: int, grouping: Grouping) -> int | None:
+    """Start of the last line before ``line`` that starts a run, searched backwards in growing blocks.
+
+    None when there is none, or when the finder and the line's own judgement
+    disagree: the caller then walks line by line.
+    """
+    finder, block, high = grouping.starts_finder, 512, line
+    assert finder is not None
+    while high > 0:
+        low = max(0, high - block)
+        low = data.rfind(b"\n", 0, low) + 1 if low > 0 else 0  # the start of the line holding ``low``
+        # the newline before a line judges it; the one at ``high - 1`` would judge a line cut at ``high``
+        candidates = [found.start() + 1 for found in finder.finditer(data, max(low - 1, 0), high)]
+        if low == 0:
+            candidates.insert(0, 0)  # no newline before the chunk's first line: judged below
+        for start in reversed(candidates):
+            if start >= high:
+                continue
+            kind = _line_kind(data, start, grouping)[1]
+            if kind is LineKind.STARTS:
+                return start
+            if kind is LineKind.CONTINUES:
+                return None
+        high, block = low, block * 4
+    return None
+
+
+def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | None | bool:
+    """:func:`_run_lines`, the run's edges found by searches that judge lines in C.
+
+    Exact only where a line is judged whole, in place: the caller checks that
+    the chunk holds no ``\\r`` and no line over the cap.  Returns False when
+    the searches cannot settle the run (then walk it line by line).
+    """
+    starts, dropped_at = grouping.starts_finder, grouping.dropped_finder
+    assert starts is not None
+    line = data.rfind(b"\n", 0, position) + 1
+    end, kind = _line_kind(data, line, grouping)
+    if kind is LineKind.DROPPED:
+        return None
+    size = len(data)
+    run_start = line if kind is LineKind.STARTS else _run_start_before(data, line, grouping)
+    if run_start is None:
+        return False
+    last = size - 1 if data.endswith(b"\n") else size  # where the chunk's last line ends
+    run_end = end  # where the run's last line ends
+    while run_end < last:
+        found = starts.search(data, run_end, last)
+        if found is None:
+            run_end = last
+            break
+        next_end, kind = _line_kind(data, found.start() + 1, grouping)
+        if kind is LineKind.STARTS:
+            run_end = found.start()
+            break
+        if kind is LineKind.CONTINUES:
+            return False
+        run_end = next_end  # a dropped line: the run goes on after it
+    hidden: set[int] = set()
+    if dropped_at is not None:
+        hidden = {found.start() + 1 for found in dropped_at.finditer(data, max(run_start - 1, 0), run_end)}
+    lines: list[tuple[int, int]] = []
+    start, find = run_start, data.find
+    while True:
+        stop = find(b"\n", start, run_end)
+        stop = run_end if stop == -1 else stop
+        if start not in hidden:
+            lines.append((start, stop))
+        if stop >= run_end:
+            return lines
+        start = stop + 1
+
+
 class LineNumbers:
     """1-based line numbers of offsets in a chunk, asked in increasing order.
 
@@ -269,11 +365,24 @@ class LineNumbers:
         return self._line
 
 
-def spans_at(data: bytes, positions: Sequence[int], grouping: Grouping) -> Iterator[tuple[int, int, list[int]]]:
+def line_bound_searchable(data: bytes, grouping: Grouping, line_cap_exceeded: bool) -> bool:
+    """Whether the finders judge this chunk's lines as the line-by-line walk does.
+
+    A line is judged without its ``\\r`` and cut at the line cap; a search sees
+    neither cut, so a chunk with either takes the walk.
+    """
+    return grouping.starts_finder is not None and not line_cap_exceeded and b"\r" not in data
+
+
+def spans_at(
+    data: bytes, positions: Sequence[int], grouping: Grouping, *, searchable: bool = False
+) -> Iterator[tuple[int, int, list[int]]]:
     """The events holding ``positions`` (sorted), each once, as ``(start, end, indexes of its positions)``.
 
     A position on a dropped line belongs to no event.  Events come in order, so
-    their first lines can be numbered with one :class:`LineNumbers`.
+    their first lines can be numbered with one :class:`LineNumbers`.  With
+    ``searchable`` (see :func:`line_bound_searchable`) runs are found by
+    buffer searches, else line by line.
     """
     run: list[tuple[int, int]] = []
     run_starts: list[int] = []
@@ -283,7 +392,9 @@ def spans_at(data: bytes, positions: Sequence[int], grouping: Grouping) -> Itera
             current[2].append(number)
             continue
         if not (run and run[0][0] <= position <= run[-1][1]):
-            found = _run_lines(data, position, grouping)
+            found = _found_run_lines(data, position, grouping) if searchable else False
+            if found is False:
+                found = _run_lines(data, position, grouping)
             if found is None:
                 continue
             run, run_starts = found, [start for start, _ in found]
@@ -300,11 +411,11 @@ def spans_at(data: bytes, positions: Sequence[int], grouping: Grouping) -> Itera
 
 
 def windows_at(
-    data: bytes, positions: Sequence[int], grouping: Grouping, first_line: int
+    data: bytes, positions: Sequence[int], grouping: Grouping, first_line: int, *, searchable: bool = False
 ) -> Iterator[tuple[Window, list[int]]]:
     """:func:`spans_at` with each event's first line numbered."""
     numbers = LineNumbers(data, first_line)
-    for start, end, inside in spans_at(data, positions, grouping):
+    for start, end, inside in spans_at(data, positions, grouping, searchable=searchable):
         yield Window(start, end, numbers.at(start)), inside
 
 

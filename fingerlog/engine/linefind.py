@@ -1,0 +1,117 @@
+"""Finding lines of a given kind with one regular-expression search over a buffer.
+
+Widening a literal hit to its event means finding the lines around it that
+start an event.  Judging each line with its own ``match`` call costs a few
+microseconds of interpreter work per line, and tracebacks make runs of tens of
+lines; a single ``search`` over the buffer judges them in C.
+
+A search over a whole buffer may, however, judge a line differently from a
+match bounded at the line's end: ``\\s``, ``[^x]`` or ``.`` under DOTALL can
+run on into the next line.  :func:`confined` rewrites a pattern so that no
+part of it can match a newline.  Within one line, which holds no newline, the
+rewrite matches exactly what the original matches; in a buffer it stops at the
+line's end, where ``$``, ``\\b`` and failed character tests behave as they do
+at the end of a bounded match.  Patterns the rewrite cannot vouch for (absolute
+anchors, back-references, inline flags, a literal newline) get no finder and
+the caller keeps the line-by-line walk.
+
+Each finder starts with a literal newline, so the search skips ahead with
+CPython's fast literal scan instead of trying every offset; it reports the
+newline before a line of the kind sought.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+try:  # the regular-expression parser and compiler (inside ``re`` since 3.11)
+    from re import _compiler as sre_compile
+    from re import _constants as sre_constants
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_compile  # type: ignore[no-redef]
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+_NEWLINE = 10
+_REFUSED_AT = {sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING}
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)}
+
+
+class _Refused(Exception):
+    """The pattern holds a construct :func:`confined` cannot make line-bound."""
+
+
+def _not_newline(state: object) -> tuple[object, object]:
+    """``(?!\\n)``: put before a node that could otherwise consume a newline."""
+    return sre_constants.ASSERT_NOT, (1, sre_parse.SubPattern(state, [(sre_constants.LITERAL, _NEWLINE)]))
+
+
+def _set_matches_newline(state: object, items: list[tuple[object, object]], flags: int) -> bool:
+    """Whether the character set ``[items]`` matches a newline (asked of the compiled set itself)."""
+    probe = sre_parse.SubPattern(state, [(sre_constants.IN, list(items))])
+    return sre_compile.compile(probe, flags).match(b"\n") is not None
+
+
+def _confine(pattern: sre_parse.SubPattern, flags: int) -> None:
+    """Rewrite ``pattern`` in place so that none of its nodes consumes a newline."""
+    rewritten: list[tuple[object, object]] = []
+    state = pattern.state
+    for op, argument in pattern.data:
+        if op is sre_constants.LITERAL:
+            if argument == _NEWLINE:
+                raise _Refused("a literal newline")
+        elif op is sre_constants.NOT_LITERAL:
+            if argument != _NEWLINE:
+                rewritten.append(_not_newline(state))
+        elif op is sre_constants.ANY:
+            if flags & re.DOTALL:
+                op, argument = sre_constants.NOT_LITERAL, _NEWLINE
+        elif op is sre_constants.IN:
+            if _set_matches_newline(state, argument, flags):
+                rewritten.append(_not_newline(state))
+        elif op is sre_constants.AT:
+            if argument in _REFUSED_AT:
+                raise _Refused("an absolute anchor")
+        elif op is sre_constants.BRANCH:
+            for branch in argument[1]:
+                _confine(branch, flags)
+        elif op is sre_constants.SUBPATTERN:
+            if argument[1] or argument[2]:
+                raise _Refused("inline flags")
+            _confine(argument[3], flags)
+        elif op in _REPEATS:
+            _confine(argument[2], flags)
+        elif op is sre_constants.ATOMIC_GROUP:
+            _confine(argument, flags)
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            _confine(argument[1], flags)
+        else:  # back-references, conditionals, anything newer than this list
+            raise _Refused(f"the construct {op}")
+        rewritten.append((op, argument))
+    pattern.data[:] = rewritten
+
+
+@lru_cache(maxsize=256)
+def confined_finder(source: bytes, flags: int) -> re.Pattern[bytes] | None:
+    """Compiled once per pattern (every file of a format asks for the same ones): ``\\n`` followed by ``source`` made line-bound (MULTILINE); None when that cannot be vouched for."""
+    flags |= re.MULTILINE
+    try:
+        tree = sre_parse.parse(source, flags)
+        _confine(tree, tree.state.flags)
+    except (_Refused, re.error):
+        return None
+    tree.data.insert(0, (sre_constants.LITERAL, _NEWLINE))
+    return sre_compile.compile(tree, tree.state.flags)
+
+
+def starts_finder(continuation: re.Pattern[bytes]) -> re.Pattern[bytes] | None:
+    """A search for the newline before a line the ``continuation`` pattern does not match at its start."""
+    return confined_finder(b"(?!(?:" + continuation.pattern + b"))", continuation.flags)
+
+
+def dropped_finder(drop: re.Pattern[bytes], anchored: bool) -> re.Pattern[bytes] | None:
+    """A search for the newline before a line ``drop`` is found in (matched at its start if ``anchored``)."""
+    reach = b"" if anchored else rb"[^\n]*?"
+    return confined_finder(b"(?=" + reach + b"(?:" + drop.pattern + b"))", drop.flags)

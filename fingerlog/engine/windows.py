@@ -302,7 +302,9 @@ def _run_start_before(data: bytes, line: int, grouping: Grouping) -> int | None:
 def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | None | bool:
     """:func:`_run_lines`, the run's edges found by searches that judge lines in C.
 
-    Exact only where a line is judged whole, in place: the caller checks that
+    A run that is one event (no dropped line, at most ``max_lines`` lines) is
+    returned as one span from its first line's start to its last line's end:
+    all :func:`spans_at` needs of it.  Exact only where a line is judged whole, in place: the caller checks that
     the chunk holds no ``\\r`` and no line over the cap.  Returns False when
     the searches cannot settle the run (then walk it line by line).
     """
@@ -333,6 +335,8 @@ def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tup
     hidden: set[int] = set()
     if dropped_at is not None:
         hidden = {found.start() + 1 for found in dropped_at.finditer(data, max(run_start - 1, 0), run_end)}
+    if not hidden and data.count(b"\n", run_start, run_end) < grouping.max_lines:
+        return [(run_start, run_end)]  # one event: its lines, one by one, would tell nothing more
     lines: list[tuple[int, int]] = []
     start, find = run_start, data.find
     while True:

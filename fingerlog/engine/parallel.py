@@ -1,9 +1,14 @@
-"""One build scanned by several processes, its files dealt out round-robin.
+"""One build scanned by several processes, each taking the next file no other has taken.
 
 Processes, not threads: the prefilter calls back into Python for every
 literal hit, so threads would queue on the interpreter lock.  The plan is
 compiled in the parent before the pool starts, so forked workers inherit it
 instead of compiling ~1,000 queries each.
+
+Every worker walks the build's files in the same order and claims a file by
+raising a shared counter to its index: a file is scanned by the first worker
+to reach it, so a worker held up by a big file leaves the next ones to the
+others (files dealt out in turn left one worker with most of the work).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -22,14 +28,32 @@ from fingerlog.mapping import FieldMappings
 from fingerlog.records import Build, BuildScan, SourceError
 from fingerlog.sources import open_job
 
+#: the index of the last file a worker of this build has claimed (set in each worker by the pool).
+_claimed: Synchronized[int] | None = None
+
+
+def _share_claims(counter: Synchronized[int]) -> None:
+    global _claimed
+    _claimed = counter
+
+
+def _claim(number: int) -> bool:
+    """Whether file ``number`` is this worker's: no worker has reached it yet (workers go in file order)."""
+    assert _claimed is not None
+    with _claimed.get_lock():
+        if _claimed.value >= number:
+            return False
+        _claimed.value = number
+        return True
+
 
 def _scan_part(
     location: str, rules: tuple[RuleLike, ...], mapping: FieldMappings, overrides: dict[str, str],
-    part: tuple[int, int], scanner: str | None, profiled: bool,
+    scanner: str | None, profiled: bool,
 ) -> tuple[Build, JobScan, list[SourceError], ScanProfile | None]:
     profile = ScanProfile() if profiled else None
     job = open_job(location, overrides=overrides)
-    found = scan_job(job, plan_for(rules, mapping, scanner=scanner), part=part, profile=profile)
+    found = scan_job(job, plan_for(rules, mapping, scanner=scanner), claim=_claim, profile=profile)
     return job.build, found, job.errors, profile
 
 
@@ -61,11 +85,12 @@ def scan_build_parallel(
     started = time.perf_counter()
     plan_for(rules, mapping, scanner=scanner)  # compiled once, inherited by the forked workers
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    claimed = context.Value("q", -1)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_share_claims,
+                             initargs=(claimed,)) as pool:
         futures = [
-            pool.submit(_scan_part, str(location), rules, mapping, dict(overrides or {}), (k, jobs), scanner,
-                        profile is not None)
-            for k in range(jobs)
+            pool.submit(_scan_part, str(location), rules, mapping, dict(overrides or {}), scanner, profile is not None)
+            for _ in range(jobs)
         ]
         parts = [future.result() for future in futures]
     hits = sorted((hit for _, found, _, _ in parts for hit in found.hits), key=lambda pair: pair[0])

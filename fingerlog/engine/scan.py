@@ -17,7 +17,7 @@ import time
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping
 
 from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, holds, key_literals
 from fingerlog.backends.matcher import EventIndex
@@ -242,16 +242,16 @@ class JobScan:
 
 
 def scan_job(
-    job: Job, plan: ScanPlan, *, part: tuple[int, int] = (0, 1), profile: ScanProfile | None = None
+    job: Job, plan: ScanPlan, *, claim: Callable[[int], bool] | None = None, profile: ScanProfile | None = None
 ) -> JobScan:
-    """Scan the files of ``job`` whose index is ``part[0]`` modulo ``part[1]`` (all by default)."""
+    """Scan the files of ``job`` (those ``claim`` grants by their index, when given: see engine.parallel)."""
     result = JobScan()
-    mine, parts = part
     for number, logfile in enumerate(job.files()):
-        active = active_rules(plan, logfile) if number % parts == mine else None
+        mine = claim is None or claim(number)
+        active = active_rules(plan, logfile) if mine else None
         if active is None or not active.requirements:
             logfile.open_stream().close()  # release the stream opened to sniff the file
-            if profile is not None and number % parts == mine:
+            if profile is not None and mine:
                 profile.files_skipped += 1
             continue
         scanner_class = _FileScan if logfile.format.prefilterable else _DocumentScan

@@ -60,7 +60,7 @@ def active_rules(plan: ScanPlan, logfile: LogFile) -> ActiveRules:
         if group is None:
             if file_filter is None:
                 file_filter = FileFilter(
-                    plan.mapping, fields, model, plan.leaf_matches, plan.vanishes, plan.leaf_verdicts
+                    plan.mapping, fields, model, plan.leaf_matches, plan.vanishes, plan.file_queries
                 )
             group = plan.file_states[key] = _group_state(plan, indexes, file_filter)
         active.update(group.requirements)
@@ -72,21 +72,24 @@ def _group_state(plan: ScanPlan, indexes: tuple[int, ...], file_filter: FileFilt
     """The active rules among ``indexes`` (rules reading the same file fields) for a file's fields."""
     active: dict[int, Requirement] = {}
     always: set[int] = set()
-    for index in indexes:
-        verdict, requirement = _file_state(plan, index, file_filter)
-        if verdict is Verdict.FALSE or requirement == IMPOSSIBLE:
-            continue
-        active[index] = requirement
-        if verdict is Verdict.TRUE:
-            always.add(index)
+    for gate, gated in plan.gated(indexes):
+        if gate is not None and file_filter.evaluate(gate) is Verdict.FALSE:
+            continue  # every rule behind the gate is FALSE here
+        for index in gated:
+            verdict, requirement = _file_state(plan, index, file_filter)
+            if verdict is Verdict.FALSE or requirement == IMPOSSIBLE:
+                continue
+            active[index] = requirement
+            if verdict is Verdict.TRUE:
+                always.add(index)
     return ActiveRules(active, frozenset(always))
 
 
 def _file_state(plan: ScanPlan, index: int, file_filter: FileFilter) -> tuple[Verdict, Requirement]:
     """Rule ``index``'s verdict on a file's fields, and its literals there."""
-    rule = plan.rules[index]
-    verdict = file_filter.verdict(rule.query)
+    query, leaves = plan.file_programs(index)
+    verdict = file_filter.evaluate(query)
     if verdict is Verdict.FALSE:
         return verdict, IMPOSSIBLE
-    impossible = tuple(file_filter.verdict(leaf) is Verdict.FALSE for leaf in rule.file_leaves)
+    impossible = tuple(file_filter.evaluate(leaf) is Verdict.FALSE for leaf in leaves)
     return verdict, plan.requirement(index, impossible)

@@ -8,8 +8,9 @@ once per build).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 from fingerlog.backends.literals import (
     VERBATIM_FIELDS,
@@ -18,6 +19,7 @@ from fingerlog.backends.literals import (
     vanishes,
 )
 from fingerlog.backends.matcher import EventIndex, compile_query
+from fingerlog.engine.filters import BoolProgram, FileQueries, Program, leaf_numbers
 from fingerlog.engine.prefilter import LiteralScanner, make_scanner
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, MatchAll, Node
@@ -103,8 +105,11 @@ class ScanPlan:
         self.file_states: dict[Any, Any] = {}
         self._leaf_matchers: dict[Node, Matcher] = {}
         self._vanishing: dict[Node, bool] = {}
-        #: file-level leaf answers shared between files (see FileFilter.shared).
-        self.leaf_verdicts: dict[Any, Any] = {}
+        #: rule queries compiled for file-level evaluation (see :meth:`file_programs`), and the
+        #: file-level leaf answers shared between files.
+        self.file_queries = FileQueries(self.vanishes)
+        self._file_programs: dict[int, tuple[Program, tuple[Program, ...]]] = {}
+        self._gates: dict[tuple[int, ...], tuple[tuple[Program | None, tuple[int, ...]], ...]] = {}
         self._requirements: dict[tuple[int, Impossible], Requirement] = {}
         self._literal_sets: dict[frozenset[tuple[int, frozenset[str]]], LiteralSet] = {}
 
@@ -120,6 +125,34 @@ class ScanPlan:
         found = self._vanishing.get(node)
         if found is None:
             found = self._vanishing[node] = vanishes(node, self.mapping)
+        return found
+
+    def file_programs(self, index: int) -> tuple[Program, tuple[Program, ...]]:
+        """Rule ``index``'s query and its file leaves compiled by :attr:`file_queries` (once, when first needed)."""
+        found = self._file_programs.get(index)
+        if found is None:
+            rule = self.rules[index]
+            compile_ = self.file_queries.compile
+            found = self._file_programs[index] = (compile_(rule.query), tuple(map(compile_, rule.file_leaves)))
+        return found
+
+    def gated(self, indexes: tuple[int, ...]) -> tuple[tuple[Program | None, tuple[int, ...]], ...]:
+        """Rules ``indexes`` by their *gate*: a required clause of theirs that reads only file fields.
+
+        Where a file's fields make a gate FALSE, every rule behind it is FALSE
+        too, so the ~600 rules naming their file by ``tags`` cost a file about
+        one look-up per distinct file they name.  ``None`` gates rules without one.
+        """
+        found = self._gates.get(indexes)
+        if found is None:
+            by_gate: dict[Program | None, list[int]] = {}
+            for index in indexes:
+                query, file_leaves = self.file_programs(index)
+                musts = query.must if isinstance(query, BoolProgram) else (query,)
+                readable = set(file_leaves)
+                gate = next((must for must in musts if (reads := leaf_numbers(must)) and reads <= readable), None)
+                by_gate.setdefault(gate, []).append(index)
+            found = self._gates[indexes] = tuple((gate, tuple(gated)) for gate, gated in by_gate.items())
         return found
 
     def requirement(self, index: int, impossible: Impossible) -> Requirement:

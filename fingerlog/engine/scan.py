@@ -80,8 +80,11 @@ class _FileScan:
             for chunk in iter_chunks(stream, self.grouping):
                 self.bytes_read += len(chunk.data)
                 long_lines = self._record_long_lines(chunk)
-                self._record_invalid_utf8(chunk)
-                yield from self._chunk_hits(chunk, line_bound_searchable(chunk.data, self.grouping, long_lines))
+                ascii_only = chunk.data.isascii()  # one pass at memory speed, asked twice below
+                if not ascii_only:
+                    self._record_invalid_utf8(chunk)
+                searchable = line_bound_searchable(chunk.data, self.grouping, long_lines)
+                yield from self._chunk_hits(chunk, searchable, ascii_only)
 
     def _record_long_lines(self, chunk: Chunk) -> bool:
         """Record over-long lines as the full pass does, probing only every ``line_cap`` bytes; whether any was."""
@@ -100,25 +103,23 @@ class _FileScan:
         return found
 
     def _record_invalid_utf8(self, chunk: Chunk) -> None:
-        """Decode a chunk's events as the full pass would when its bytes are not valid UTF-8.
+        """Decode a chunk's events as the full pass would when its (not all ASCII) bytes are not valid UTF-8.
 
         Checked per chunk (``isascii`` runs at memory speed), so the file's
         ``invalid-utf8`` record does not depend on which events were candidates.
         """
         data = chunk.data
-        if data.isascii():
-            return
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             for window in all_windows(data, self.grouping, chunk.first_line):
                 self.logfile.decode(self._lines(data, window))
 
-    def _chunk_hits(self, chunk: Chunk, searchable: bool) -> Iterator[Hit]:
+    def _chunk_hits(self, chunk: Chunk, searchable: bool, ascii_only: bool) -> Iterator[Hit]:
         data = chunk.data
         occurrences = sorted((end - 1, literal) for literal, end in self.literals.scanner.scan(data))
         # Lucene lower-cases İ and K (Kelvin) to ASCII letters no ASCII literal search can see.
-        exotic = not data.isascii() and any(source in data for source in ASCII_LOWERCASE_SOURCES)
+        exotic = not ascii_only and any(source in data for source in ASCII_LOWERCASE_SOURCES)
         positions = [position for position, _ in occurrences]
         if self.slow or exotic:
             for window in all_windows(data, self.grouping, chunk.first_line):

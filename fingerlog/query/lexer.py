@@ -15,6 +15,7 @@ skipping), ``[``/``{`` enter ``RANGE`` (until ``]``/``}``).
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -26,6 +27,11 @@ WHITESPACE = frozenset(" \t\n\r\u3000")
 NON_TERM_START = WHITESPACE | frozenset('+-!():^[]"{}~*?\\/')
 #: characters that end a term (``+``/``-`` may continue one: ``gate-nova``)
 NON_TERM_CHAR = NON_TERM_START - frozenset("+-")
+_NOT_SPECIAL = "[^" + "".join(sorted(map(re.escape, NON_TERM_START))) + "]"
+#: a run of term characters (_TERM_CHAR*): a plain character, an escape of any character, ``+`` or ``-``;
+#: a wildcard term's run may also hold ``*`` and ``?``.
+_RUN = re.compile(rf"(?:{_NOT_SPECIAL}|\\.|[+-])*", re.DOTALL)
+_WILD_RUN = re.compile(rf"(?:{_NOT_SPECIAL}|\\.|[+\-*?])*", re.DOTALL)
 
 
 class Kind(enum.Enum):
@@ -93,6 +99,13 @@ _FIXED_DEFAULT: tuple[tuple[Kind, str], ...] = (
     (Kind.CARAT, "^"), (Kind.RANGEIN_START, "["), (Kind.RANGEEX_START, "{"),
 )
 
+#: the fixed tokens by their first character (in declaration order).
+_FIXED_BY_FIRST: dict[str, tuple[tuple[Kind, str], ...]] = {
+    first: tuple(pair for pair in _FIXED_DEFAULT if pair[1][0] == first) for first in {lit[0] for _, lit in _FIXED_DEFAULT}
+}
+#: declaration order of each kind (``Kind.value`` is slow to read in a hot loop).
+_RANK: dict[Kind, int] = {kind: kind.value for kind in Kind}
+
 
 class _Scanner:
     """Longest-match lengths of each token definition at a position of ``text``."""
@@ -110,16 +123,11 @@ class _Scanner:
             return 2 if i + 1 < self.n else 0
         return 0 if ch in NON_TERM_START else 1
 
-    def term_char(self, i: int, wild: bool = False) -> int:
-        if i < self.n and (self.text[i] in "+-" or (wild and self.text[i] in "*?")):
-            return 1
-        return self.term_start(i)
-
     def run(self, i: int, wild: bool = False) -> int:
-        """End of the longest run of term characters starting at ``i``."""
-        while step := self.term_char(i, wild):
-            i += step
-        return i
+        """End of the longest run of term characters starting at ``i`` (one regex match, not a loop of term_char)."""
+        match = (_WILD_RUN if wild else _RUN).match(self.text, i)
+        assert match is not None  # the pattern matches the empty string
+        return match.end()
 
     def term(self, i: int) -> int:
         step = self.term_start(i)
@@ -200,17 +208,33 @@ class _Scanner:
         return j - i
 
     def default_candidates(self, i: int) -> list[tuple[int, Kind]]:
-        found = [(len(lit), kind) for kind, lit in _FIXED_DEFAULT if self.text.startswith(lit, i)]
-        if i + 1 < self.n and self.text[i] in "+-!" and self.text[i + 1] in WHITESPACE:
+        """The definitions that match at ``i`` with their lengths (those of length 0 left out).
+
+        The first character already rules most definitions out (a quoted
+        phrase starts with '"', a fuzzy slop with '~', a regexp with '/', and
+        none of those starts a term), and the term and prefix share their run.
+        """
+        text = self.text
+        ch = text[i]
+        found = [(len(lit), kind) for kind, lit in _FIXED_BY_FIRST.get(ch, ()) if text.startswith(lit, i)]
+        if ch in "+-!" and i + 1 < self.n and text[i + 1] in WHITESPACE:
             found.append((2, Kind.BAREOPER))
-        found += [
-            (self.quoted(i), Kind.QUOTED),
-            (self.term(i), Kind.TERM),
-            (self.fuzzy_slop(i), Kind.FUZZY_SLOP),
-            (self.prefix(i), Kind.PREFIXTERM),
-            (self.wild(i), Kind.WILDTERM),
-            (self.regexp(i), Kind.REGEXPTERM),
-        ]
+        if ch == '"':
+            found.append((self.quoted(i), Kind.QUOTED))
+        elif ch == "~":
+            found.append((self.fuzzy_slop(i), Kind.FUZZY_SLOP))
+        elif ch == "/":
+            found.append((self.regexp(i), Kind.REGEXPTERM))
+        else:
+            step = self.term_start(i)
+            if step:
+                end = self.run(i + step)
+                found.append((end - i, Kind.TERM))
+                if text.startswith("*", end):
+                    found.append((end + 1 - i, Kind.PREFIXTERM))
+            elif ch == "*":
+                found.append((1, Kind.PREFIXTERM))
+            found.append((self.wild(i), Kind.WILDTERM))
         return found
 
     def range_candidates(self, i: int) -> list[tuple[int, Kind]]:
@@ -226,8 +250,12 @@ class _Scanner:
 
 
 def _best(candidates: list[tuple[int, Kind]]) -> tuple[int, Kind]:
-    """Longest match; on a tie the kind declared first (Kind order) wins."""
-    return max(candidates, key=lambda c: (c[0], -c[1].value))
+    """Longest match; on a tie the kind declared first (Kind order) wins; (0, EOF) when nothing matches."""
+    best_length, best_kind = 0, Kind.EOF
+    for length, kind in candidates:
+        if length > best_length or (length == best_length and length and _RANK[kind] < _RANK[best_kind]):
+            best_length, best_kind = length, kind
+    return best_length, best_kind
 
 
 def tokenize(text: str) -> Iterator[Token]:

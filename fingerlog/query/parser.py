@@ -348,6 +348,8 @@ class _Parser:
 
 def discard_escapes(text: str) -> str:
     """QueryParserBase.discardEscapeChar: ``\\x`` is ``x``, ``\\uXXXX`` a UTF-16 unit."""
+    if "\\" not in text:
+        return text  # nothing escaped (most terms): the loop below would copy it unchanged
     out: list[str] = []
     units: list[int] = []
     i = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO, Iterator, Mapping
 
@@ -49,7 +50,17 @@ def _grok(pattern: str, dotall: bool = False) -> re.Pattern[str]:
 
 def sprintf(template: str, fields: Mapping[str, str]) -> str:
     """logstash's ``%{name}`` substitution: a missing field stays as the literal ``%{name}``."""
+    whole = _whole_field(template)
+    if whole is not None:  # the usual template, one field: a look-up (it runs for every event built)
+        return fields.get(whole, template)
     return _TEMPLATE_FIELD.sub(lambda m: fields.get(m.group(1), m.group(0)), template)
+
+
+@lru_cache(maxsize=64)
+def _whole_field(template: str) -> str | None:
+    """The field name when ``template`` is exactly one ``%{name}``."""
+    match = _TEMPLATE_FIELD.fullmatch(template)
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)

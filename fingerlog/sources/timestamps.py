@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 _MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
 
@@ -54,13 +55,17 @@ def _parse(text: str, year: int) -> dt.datetime | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def to_timestamp(logdate: str, year: int) -> str | None:
-    """``logdate`` as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` in UTC, or None when no known pattern fits."""
+    """``logdate`` as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` in UTC, or None when no known pattern fits.
+
+    Cached: consecutive events of a log often share their date text.
+    """
     try:
         moment = _parse(logdate.strip(), year)
     except (ValueError, KeyError):  # 31 Feb, an unknown month: logstash's _dateparsefailure
         return None
     if moment is None:
         return None
-    utc = moment.astimezone(dt.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    u = moment.astimezone(dt.timezone.utc)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d}Z"

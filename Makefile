@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv demo test lint check bench bench-batch clean
+.PHONY: help venv demo test lint check bench bench-gzip bench-batch clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,6 +28,9 @@ test: $(STAMP)  ## run the test suite
 
 bench: $(STAMP)  ## scanning throughput against ripgrep and ISA-L (prints ratios)
 	$(PY) bench/scan_bench.py
+
+bench-gzip: $(STAMP)  ## the .gz read path against bare ISA-L decompression (prints ratios)
+	$(PY) bench/gzip_bench.py
 
 bench-batch: $(STAMP)  ## batch throughput (1 and 2 workers, local and dask engines) and report query time on >= 1M hits
 	$(PY) bench/batch_bench.py

@@ -4,7 +4,10 @@ A rule whose file-level clauses (``tags``, ``filename``, build fields) cannot
 hold for a file is not run there, and the literals a rule needs in that file
 are what the scan's prefilter looks for.  Answers are cached per group of
 rules reading the same file fields and per those fields' values, so files of
-the same kind in other builds cost a look-up.
+the same kind in other builds cost a look-up.  A file of a new kind (every
+file, for the rules reading ``filename``) judges a group's rules behind
+their gates (:meth:`ScanPlan.gated`): rules that need ``tags:"screen-n-cpu.txt"``
+are ruled out together by one leaf answer.
 """
 
 from __future__ import annotations

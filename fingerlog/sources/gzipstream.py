@@ -36,6 +36,7 @@ class GzipReader(io.RawIOBase):
     def __init__(self, raw: BinaryIO) -> None:
         super().__init__()
         self._raw = raw
+        # private by name, but it is what isal.igzip itself reads with (in C since isal 1.4)
         self._inflate = isal_zlib._GzipReader(raw, INPUT_STEP)
         self._failure: EOFError | OSError | None = None
 

@@ -114,8 +114,8 @@ DAMAGE: list[tuple[str, Callable[[Path], None]]] = [
     ("not a pickle", lambda p: p.write_bytes(b"\x00garbage\xff" * 100)),
     ("another format", lambda p: p.write_bytes(pickle.dumps((cache.CACHE_FORMAT + 1, "key", [])))),
     ("another shape", lambda p: p.write_bytes(pickle.dumps({"rules": []}))),
-    ("a class that no longer exists", lambda p: p.write_bytes(
-        pickle.dumps((cache.CACHE_FORMAT, "key", [])).replace(b"builtins", b"nomodule"))),
+    ("a module that no longer exists", lambda p: p.write_bytes(
+        p.read_bytes().replace(b"fingerlog.rules.model", b"fingerlog.rules.xxxxx"))),
 ]
 
 

@@ -1,4 +1,4 @@
-"""lint adds what loading alone cannot see: regexps Lucene refuses, AND mixed with OR."""
+"""lint reports what makes a rule unusable (a regexp Lucene refuses, from loading) and AND mixed with OR."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from fingerlog.rules.model import Severity
     ("query: >\n  x (a AND\n  b c)\n", "FL106 mixed-and-or", Severity.WARNING, (2, 6),
      "implicit OR (clauses side by side) without parentheses: Lucene reads it as `+a +b c`"),
 ])
-def test_lint_finds_what_loading_accepts(tmp_path: Path, query_yaml: str, code: str, severity: Severity,
+def test_lint_reports_refused_regexps_and_mixed_operators(tmp_path: Path, query_yaml: str, code: str, severity: Severity,
                                          position: tuple[int, int], words: str) -> None:
     (tmp_path / "1.yaml").write_text(query_yaml, encoding="utf-8")
     (problem,) = [p for p in lint(tmp_path).problems if p.code in ("regexp-syntax", "FL106 mixed-and-or")]

@@ -83,6 +83,10 @@ PROBLEMS = [
     ("query: !!python/object:os.system x\n", "yaml", Severity.ERROR, 1, 8),
     ("", "not-a-mapping", Severity.ERROR, 0, 0),
     ("query: null\n", "bad-type", Severity.ERROR, 1, 8),
+    # a /regexp/ Lucene's RegExp parser refuses fails the query where it is parsed: at the pattern's fault
+    ("query: message:/[a-/\n", "regexp-syntax", Severity.ERROR, 1, 20),
+    ('query: >\n  message:"x" AND\n  f\\/g:/ab(c/\n', "regexp-syntax", Severity.ERROR, 3, 13),
+    ("query: /[Z-a]/\n", "regexp-syntax", Severity.ERROR, 1, 13),  # lower-cased first: [z-a]
 ]
 
 

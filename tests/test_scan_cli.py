@@ -141,15 +141,26 @@ def test_no_hit_with_fail_on_hit_exits_zero(tmp_path: Path) -> None:
     assert scan(str(tmp_path / "job"), "--fail-on-hit")[0] == 0
 
 
-def test_broken_rule_is_reported_and_the_rest_scanned(tmp_path: Path) -> None:
+#: rules Elasticsearch refuses: a syntax error, a regexp Lucene cannot build, and (under the default
+#: mapping, where message is analysed) a term of more tokens than a boolean query may have clauses.
+BROKEN_RULES = {
+    "unclosed": "query: 'message:\"unclosed'\n",
+    "bad-regexp": "query: 'message:/ab(c/'\n",
+    "too-many-clauses": "query: message:" + "-".join(f"w{i}" for i in range(1100)) + "\n",
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_RULES))
+def test_broken_rule_is_reported_and_the_rest_scanned(tmp_path: Path, broken: str) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "broken.yaml").write_text("query: 'message:\"unclosed'\n")
+    (rules / f"{broken}.yaml").write_text(BROKEN_RULES[broken])
     (rules / "amqp.yaml").write_text("query: 'message:\"AMQP server\" AND message:unreachable'\n")
     code, out, err = scan(str(DEMO), "--rules", str(rules), "--format", "json")
     assert code == 0
-    assert "broken.yaml" in err
+    assert f"skipped rule: {rules / broken}.yaml" in err
     assert {h["rule_id"] for h in json.loads(out)["hits"]} == {"amqp"}
+    assert any(f"{broken}.yaml" in problem for problem in json.loads(out)["rule_problems"])
 
 
 def test_profile_lists_time_per_rule() -> None:

@@ -15,6 +15,7 @@ import click
 
 from fingerlog.cli.build_fields import parse_field_overrides
 from fingerlog.cli.remote_options import make_fetcher, make_selection, remote_options
+from fingerlog.engine.plan import plan_for
 from fingerlog.engine.scan import ScanProfile, scan_build
 from fingerlog.errors import FingerlogError, UsageError
 from fingerlog.mapping import FieldMappings, load_mapping
@@ -105,9 +106,13 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
     overrides = parse_field_overrides(field_pairs)
     rule_set = load_rules(rules_dir)
     problems = [str(problem) for problem in rule_set.problems if problem.severity is Severity.ERROR]
+    # compiled once here (the scan reuses it): a rule Elasticsearch would refuse under this mapping is skipped
+    plan = plan_for(rule_set.rules, field_mapping)
+    paths_of = {rule.id: rule.path for rule in rule_set.rules}
+    problems += [f"{paths_of[rule_id]}: error: {why}" for rule_id, why in plan.refused]
     for problem in problems:
         click.echo(f"fingerlog: skipped rule: {problem}", err=True)
-    if not rule_set.rules:
+    if not plan.rules:
         raise FingerlogError(f"{rules_dir}: no usable fingerprint to scan with")
     scan_profile = ScanProfile() if profile else None
     scans: list[BuildScan] = []

@@ -21,6 +21,7 @@ from fingerlog.backends.literals import (
 from fingerlog.backends.matcher import EventIndex, compile_query
 from fingerlog.engine.filters import BoolProgram, FileQueries, Program, leaf_numbers
 from fingerlog.engine.prefilter import LiteralScanner, make_scanner
+from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
 from fingerlog.query.nodes import Bool, MatchAll, Node
 from fingerlog.records import Fields
@@ -87,16 +88,18 @@ class ScanPlan:
     def __init__(self, rules: Iterable[RuleLike], mapping: FieldMappings, *, scanner: str | None = None) -> None:
         self.mapping = mapping
         self.scanner_backend = scanner
-        self.rules: tuple[PlannedRule, ...] = tuple(
-            PlannedRule(
-                id=rule.id,
-                query=rule.query,
-                matcher=compile_query(rule.query, mapping),
-                file_leaves=(leaves := _file_leaves(rule.query)),
-                file_field_names=_read_fields(leaves),
-            )
-            for rule in rules
-        )
+        planned: list[PlannedRule] = []
+        #: rules Elasticsearch would refuse under this mapping (id, why): left out, the others still run.
+        self.refused: list[tuple[str, str]] = []
+        for rule in rules:
+            try:
+                matcher = compile_query(rule.query, mapping)
+            except FingerlogError as exc:  # e.g. a term analysed into more than 1,024 clauses
+                self.refused.append((rule.id, str(exc)))
+                continue
+            leaves = _file_leaves(rule.query)
+            planned.append(PlannedRule(rule.id, rule.query, matcher, leaves, _read_fields(leaves)))
+        self.rules: tuple[PlannedRule, ...] = tuple(planned)
         #: rule indexes by the file fields their file-level clauses read.
         self.field_groups: dict[tuple[str, ...], tuple[int, ...]] = {}
         for index, rule in enumerate(self.rules):

@@ -32,7 +32,7 @@ CACHE_FORMAT = 1
 #: at most this many entries (one per distinct list of rule locations) are kept; the least recently used go.
 MAX_ENTRIES = 32
 #: the packages whose code decides what a rule file parses to (``errors.py``: the exception messages).
-_CODE_PARTS = ("query", "rules", "errors.py")
+_CODE_PARTS = ("query", "rules", "errors.py", "backends")  # backends: the loader checks /regexp/s with them
 _SUFFIX = ".pickle"
 
 T = TypeVar("T")

@@ -19,9 +19,11 @@ from typing import Any
 
 import yaml
 
+from fingerlog.backends.analysis import expanded_lower
+from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
 from fingerlog.errors import FingerlogError
 from fingerlog.query.errors import QueryParseError, SourceLocation
-from fingerlog.query.nodes import Span
+from fingerlog.query.nodes import Bool, Node, Regexp, Span
 from fingerlog.query.parser import parse_query
 from fingerlog.rules.cache import cached
 from fingerlog.rules.model import KNOWN_KEYS, Problem, Rule, RuleSet, Severity
@@ -100,6 +102,22 @@ def _read(path: Path) -> bytes | OSError:
         return path.read_bytes()
     except OSError as exc:
         return exc
+
+
+def _regexps(node: Node) -> list[Regexp]:
+    if isinstance(node, Regexp):
+        return [node]
+    if isinstance(node, Bool):
+        return [found for clause in node.clauses for found in _regexps(clause.query)]
+    return []
+
+
+def _pattern_start(text: str, i: int) -> int:
+    """Offset of the first pattern character of the regexp clause starting at ``i``
+    (after an optional ``field:`` prefix, whose escapes are skipped)."""
+    while text[i] != "/":
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
 
 
 def _whole_file(path: Path, severity: Severity, code: str, message: str) -> Problem:
@@ -210,12 +228,25 @@ class _RuleFile:
             self.at(node, Severity.ERROR, "bad-type", "'query' must be a string (a Lucene query)")
             return None
         try:
-            return parse_query(text)
+            query = parse_query(text)
         except QueryParseError as exc:
-            located = self.locate(exc, node)
-            excerpt = str(located).split("\n", 1)[1] if "\n" in str(located) else ""
-            self.problem(Severity.ERROR, "query-syntax", exc.message, located.line, located.column, excerpt)
+            self.query_problem(exc, node, "query-syntax")
             return None
+        for regexp in _regexps(query):
+            try:
+                lucene_regexp(expanded_lower(regexp.pattern))  # Elasticsearch lower-cases it first
+            except RegexpSyntaxError as exc:
+                # Lucene builds the automaton while parsing: Elasticsearch fails the whole query
+                start = _pattern_start(text, regexp.span.start if regexp.span else 0) + exc.position
+                message = f"Lucene cannot build /{regexp.pattern}/: {exc}"
+                self.query_problem(QueryParseError(message, text, Span(start, start + 1)), node, "regexp-syntax")
+                return None
+        return query
+
+    def query_problem(self, exc: QueryParseError, node: yaml.Node, code: str) -> None:
+        located = self.locate(exc, node)
+        excerpt = str(located).split("\n", 1)[1] if "\n" in str(located) else ""
+        self.problem(Severity.ERROR, code, exc.message, located.line, located.column, excerpt)
 
     def locate(self, exc: QueryParseError, node: yaml.Node) -> QueryParseError:
         """The error relocated from query offsets to this file's line and column."""

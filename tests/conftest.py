@@ -28,7 +28,7 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _rule_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every test (and the commands it runs) caches parsed rules in a temporary directory, never in ~."""
+    """Every test (and the commands it runs) caches parsed rules and literal databases in a temporary directory, never in ~."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FINGERLOG_CACHE_DIR", str(tmp_path_factory.mktemp("fingerlog-cache")))
         yield

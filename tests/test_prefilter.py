@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -49,3 +50,40 @@ def test_backends_agree_with_a_naive_search(backend: str, literals: list[str], b
 
 def test_no_literals_finds_nothing() -> None:
     assert make_scanner([]).scan(b"anything") == []
+
+
+@pytest.mark.skipif("hyperscan" not in SCANNERS, reason="hyperscan has wheels for x86-64 and arm64 only")
+class TestCompiledDatabaseCache:
+    """A literal set compiled once is loaded from the cache next time; a damaged entry is compiled anew."""
+
+    LITERALS = ["deadlock", "no valid host", "timed out"]
+    BUFFER = b"DEADLOCK found; No valid host was found; request Timed Out"
+
+    def _entries(self, root: Path) -> list[Path]:
+        return sorted((root / "hyperscan").glob("*.db"))
+
+    def _occurrences(self) -> list[tuple[int, int]]:
+        return sorted(make_scanner(self.LITERALS, "hyperscan").scan(self.BUFFER))
+
+    def test_a_compiled_set_is_kept_and_loaded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("FINGERLOG_CACHE_DIR", str(tmp_path))
+        first = self._occurrences()
+        (entry,) = self._entries(tmp_path)
+        written = entry.stat().st_mtime_ns
+        assert self._occurrences() == first == [(0, 8), (1, 29), (2, 58)]
+        assert entry.stat().st_mtime_ns == written  # loaded, not compiled and written again
+
+    @pytest.mark.parametrize("damage", [b"", b"not a database", b"\x00" * 4096])
+    def test_a_damaged_entry_is_compiled_anew(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes) -> None:
+        monkeypatch.setenv("FINGERLOG_CACHE_DIR", str(tmp_path))
+        expected = self._occurrences()
+        (entry,) = self._entries(tmp_path)
+        entry.write_bytes(damage)
+        assert self._occurrences() == expected
+        assert entry.read_bytes() != damage
+
+    def test_no_cache_writes_nothing(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("FINGERLOG_CACHE_DIR", str(tmp_path))
+        monkeypatch.setenv("FINGERLOG_NO_CACHE", "1")
+        assert self._occurrences() == [(0, 8), (1, 29), (2, 58)]
+        assert self._entries(tmp_path) == []

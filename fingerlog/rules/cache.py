@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import yaml
 
 import fingerlog
+from fingerlog.cachedir import cache_root
 
 #: bump when the layout of a cache entry changes.
 CACHE_FORMAT = 1
@@ -40,13 +41,8 @@ T = TypeVar("T")
 
 def cache_dir() -> Path | None:
     """Where rule cache entries live, or None when ``FINGERLOG_NO_CACHE`` is set."""
-    if os.environ.get("FINGERLOG_NO_CACHE", "").strip() not in ("", "0"):
-        return None
-    root = os.environ.get("FINGERLOG_CACHE_DIR")
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "fingerlog")
-    return Path(root) / "rules"
+    root = cache_root()
+    return None if root is None else root / "rules"
 
 
 def code_fingerprint(package: Path) -> str:

@@ -151,12 +151,14 @@ def _warm(client: Any) -> None:
 
     Workers of a cluster this command starts come warm from the fork server;
     the workers of a running cluster import it here, all at once, while the
-    driver still plans.  A worker without fingerlog is told here in one line.
+    driver still plans.  A worker without fingerlog is told here in one line;
+    a worker that fails otherwise (lost meanwhile) is left to the scheduler,
+    which gives its tasks to the others.
     """
-    try:
-        client.run(importlib.import_module, WORKER_MODULE)
-    except ImportError as exc:
-        raise BatchError(f"the Dask workers cannot import fingerlog ({exc}): install fingerlog on every worker") from None
+    imported = client.run(importlib.import_module, WORKER_MODULE, on_error="return")
+    missing = [result for result in imported.values() if isinstance(result, ImportError)]
+    if missing:
+        raise BatchError(f"the Dask workers cannot import fingerlog ({missing[0]}): install fingerlog on every worker")
 
 
 class DaskEngine:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from fingerlog.engine.linefind import confined_finder, dropped_finder, starts_finder
+from fingerlog.engine.linefind import confined_finder, dropped_finder, last_starts_finder, starts_finder
 from fingerlog.engine.windows import Grouping
 from fingerlog.sources.formats import FORMATS
 
@@ -97,3 +97,16 @@ def test_finders_report_the_newline_before_lines_of_their_kind() -> None:
     # a timestamp without TRACE starts an event; with TRACE, or without a timestamp, a line continues
     assert found_starts == [b"2015-11-13 14:58:27.615"]
     assert found_dropped == [b"+ xtrace", b"<pre>"]
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_the_backward_finder_stops_at_the_last_line_that_does_not_continue(name: str) -> None:
+    continuation = FORMATS[name].continuation
+    finder = last_starts_finder(continuation)
+    assert finder is not None
+    bounded = re.compile(continuation.pattern, continuation.flags | re.MULTILINE)
+    starts = _line_starts(BUFFER)[1:]  # lines after a newline
+    for line in starts:
+        expected = [s for s in starts if s < line and bounded.match(BUFFER, s, BUFFER.index(b"\n", s)) is None]
+        found = finder.match(BUFFER, 0, line - 1)
+        assert (found.end() if found else None) == (expected[-1] if expected else None), BUFFER[:line]

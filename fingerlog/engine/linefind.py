@@ -106,6 +106,35 @@ def confined_finder(source: bytes, flags: int) -> re.Pattern[bytes] | None:
     return sre_compile.compile(tree, tree.state.flags)
 
 
+@lru_cache(maxsize=64)
+def last_starts_finder(continuation: re.Pattern[bytes]) -> re.Pattern[bytes] | None:
+    """A ``match`` from 0 to ``endpos`` that ends at the start of the last line before ``endpos``
+    the ``continuation`` pattern does not match (that line must follow a newline).
+
+    ``(?s:.*)`` runs to ``endpos`` at once and backs off to the newline before
+    each line in turn, from the last: a backward search that judges only the
+    lines it passes, however far the buffer goes back.
+    """
+    forward = starts_finder(continuation)
+    if forward is None:
+        return None
+    source = b"(?s:.*)(?!(?:" + continuation.pattern + b"))"  # one parse: one numbering of groups
+    tree = sre_parse.parse(source, continuation.flags | re.MULTILINE)
+    try:
+        _confine_after(tree, 1)
+    except _Refused:  # pragma: no cover - the forward finder was built from the same pattern
+        return None
+    tree.data.insert(1, (sre_constants.LITERAL, _NEWLINE))
+    return sre_compile.compile(tree, tree.state.flags)
+
+
+def _confine_after(tree: sre_parse.SubPattern, first: int) -> None:
+    """Confine the nodes of ``tree`` from index ``first`` on (the ones before are the caller's own)."""
+    rest = sre_parse.SubPattern(tree.state, tree.data[first:])
+    _confine(rest, tree.state.flags)
+    tree.data[first:] = rest.data
+
+
 def starts_finder(continuation: re.Pattern[bytes]) -> re.Pattern[bytes] | None:
     """A search for the newline before a line the ``continuation`` pattern does not match at its start."""
     return confined_finder(b"(?!(?:" + continuation.pattern + b"))", continuation.flags)

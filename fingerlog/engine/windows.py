@@ -24,7 +24,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Sequence
 
-from fingerlog.engine.linefind import dropped_finder, starts_finder
+from fingerlog.engine.linefind import dropped_finder, last_starts_finder, starts_finder
 
 try:  # the regular-expression parser, to read a drop pattern's shape (inside ``re`` since 3.11)
     from re import _constants as sre_constants
@@ -103,6 +103,7 @@ class Grouping:
     #: searches for the newline before a line that is not a continuation / is dropped
     #: (:mod:`fingerlog.engine.linefind`); None where only the line-by-line walk is exact.
     starts_finder: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
+    last_starts_finder: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
     dropped_finder: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -115,6 +116,7 @@ class Grouping:
                 dropped = dropped_finder(self.drop, _anchored_at_start(list(sre_parse.parse(self.drop.pattern, self.drop.flags))))
                 starts = starts if dropped is not None else None
         object.__setattr__(self, "starts_finder", starts)
+        object.__setattr__(self, "last_starts_finder", last_starts_finder(self.continuation) if starts else None)
         object.__setattr__(self, "dropped_finder", dropped)
 
     def _in_place_classifier(self) -> Callable[[bytes, int, int], LineKind] | None:
@@ -273,29 +275,27 @@ def _line_kind(data: bytes, start: int, grouping: Grouping) -> tuple[int, LineKi
 
 
 def _run_start_before(data: bytes, line: int, grouping: Grouping) -> int | None:
-    """Start of the last line before ``line`` that starts a run, searched backwards in growing blocks.
+    """Start of the last line before ``line`` (a line start) that starts a run, searched backwards.
 
     None when there is none, or when the finder and the line's own judgement
     disagree: the caller then walks line by line.
     """
-    finder, block, high = grouping.starts_finder, 512, line
+    finder = grouping.last_starts_finder
     assert finder is not None
+    high = line - 1  # the newline ending the line before: left out, it would judge ``line`` cut short
     while high > 0:
-        low = max(0, high - block)
-        low = data.rfind(b"\n", 0, low) + 1 if low > 0 else 0  # the start of the line holding ``low``
-        # the newline before a line judges it; the one at ``high - 1`` would judge a line cut at ``high``
-        candidates = [found.start() + 1 for found in finder.finditer(data, max(low - 1, 0), high)]
-        if low == 0:
-            candidates.insert(0, 0)  # no newline before the chunk's first line: judged below
-        for start in reversed(candidates):
-            if start >= high:
-                continue
-            kind = _line_kind(data, start, grouping)[1]
-            if kind is LineKind.STARTS:
-                return start
-            if kind is LineKind.CONTINUES:
-                return None
-        high, block = low, block * 4
+        found = finder.match(data, 0, high)
+        if found is None:
+            break
+        start = found.end()
+        kind = _line_kind(data, start, grouping)[1]
+        if kind is LineKind.STARTS:
+            return start
+        if kind is LineKind.CONTINUES:
+            return None
+        high = start - 1  # a dropped line: look before it
+    if line > 0 and _line_kind(data, 0, grouping)[1] is LineKind.STARTS:  # no newline before the first line
+        return 0
     return None
 
 

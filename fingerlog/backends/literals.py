@@ -186,7 +186,13 @@ def key_literals(requirement: Requirement) -> frozenset[str] | None:
 
 def holds(requirement: Requirement, lowered: bytes) -> bool:
     """Whether ASCII-lower-cased raw bytes hold all literals of some conjunction."""
-    return any(all(literal.encode() in lowered for literal in c) for c in requirement)
+    return any(all(literal in lowered for literal in c) for c in _encoded(requirement))
+
+
+@lru_cache(maxsize=4096)
+def _encoded(requirement: Requirement) -> tuple[tuple[bytes, ...], ...]:
+    """The requirement's literals as bytes, encoded once (``holds`` runs for every candidate event)."""
+    return tuple(tuple(literal.encode() for literal in c) for c in requirement)
 
 
 class _RequiredLiterals(Visitor["Requirement | _Vanished"]):

@@ -261,3 +261,17 @@ def test_without_a_terminal_progress_is_a_few_log_lines(archive, tmp_path: Path,
     assert result.exit_code == 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("batch: ")]
     assert [line.split(",")[0] for line in lines] == ["batch: 1/2 builds", "batch: 2/2 builds"]
+
+
+def test_a_rule_refused_under_the_mapping_is_reported_and_the_others_stored(archive, scanned: Path, tmp_path: Path) -> None:
+    archive_dir, rules, _ = archive
+    with_refused = tmp_path / "rules"
+    shutil.copytree(rules, with_refused)
+    (with_refused / "too-many-clauses.yaml").write_text("query: message:" + "-".join(f"w{i}" for i in range(1100)) + "\n")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["batch", str(archive_dir), "--manifest", str(archive_dir / "builds.csv"),
+                                       "--rules", str(with_refused), "--out", str(store), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"{with_refused / 'too-many-clauses.yaml'}: error:" in result.stderr and "(rule skipped)" in result.stderr
+    found = "SELECT rule_id, event_id FROM hits ORDER BY ALL"
+    assert open_store(store).execute(found).fetchall() == open_store(scanned).execute(found).fetchall()

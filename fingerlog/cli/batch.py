@@ -14,6 +14,7 @@ from tqdm import tqdm
 from fingerlog.cli.build_fields import parse_field_overrides
 from fingerlog.engine.archive import BuildTask, plan_builds
 from fingerlog.engine.batch import BatchResult, BatchSpec, BuildSummary, run_batch
+from fingerlog.engine.plan import plan_for
 from fingerlog.errors import UsageError
 from fingerlog.mapping import load_mapping
 from fingerlog.remote.objectstore import check_reachable, use_endpoint
@@ -145,7 +146,12 @@ def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mappi
         ruleset = load_rules(rules_dir or DEFAULT_RULES)
         for problem in ruleset.problems:
             click.echo(str(problem), err=True)
-        if not ruleset.rules:
+        # a rule Elasticsearch would refuse under this mapping is left out by every worker: say so once
+        refused = plan_for(ruleset.rules, field_mapping).refused
+        paths_of = {rule.id: rule.path for rule in ruleset.rules}
+        for rule_id, why in refused:
+            click.echo(f"{paths_of[rule_id]}: error: {why} (rule skipped)", err=True)
+        if len(refused) == len(ruleset.rules):
             raise UsageError(f"{rules_dir or DEFAULT_RULES}: no usable rule")
         root = store if is_object_url(store) else str(Path(store).resolve())
         spec = BatchSpec(root, tuple(ruleset.rules), ruleset.digest, field_mapping)

@@ -12,9 +12,7 @@ the literals come from.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
@@ -25,6 +23,7 @@ except ImportError:  # pragma: no cover - exercised where hyperscan is missing
 
 import ahocorasick
 
+from fingerlog.atomic import atomic_write_bytes
 from fingerlog.cachedir import cache_root
 
 #: (index of the literal in the scanner's list, offset just past the occurrence).
@@ -98,22 +97,14 @@ def _database(literals: tuple[str, ...]) -> Any:
 
 def _store(path: Path, data: bytes) -> None:
     """Write a cache entry atomically and keep the directory bounded; a failure only costs a later compile."""
-    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-        temporary = None
+        atomic_write_bytes(path, data)
         entries = sorted(path.parent.glob("*.db"), key=lambda entry: entry.stat().st_mtime, reverse=True)
         for stale in entries[_MAX_DATABASES:]:
             stale.unlink(missing_ok=True)
     except OSError:
         pass
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
 
 
 class AhoCorasickScanner:

@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import urlencode
 
+from fingerlog.atomic import atomic_write_text
 from fingerlog.errors import FingerlogError
-from fingerlog.remote.download import FetchReport, Selection, download_build, report_from_record
-from fingerlog.remote.http import HttpFetcher, atomic_write_text
+from fingerlog.remote.download import (
+    FetchReport,
+    Selection,
+    download_build,
+    report_from_record,
+)
+from fingerlog.remote.http import HttpFetcher
 
 COMPLETE_MARKER = ".fingerlog-fetched.json"
 MANIFEST_NAME = "manifest.jsonl"

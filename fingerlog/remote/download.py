@@ -21,9 +21,10 @@ from typing import Any, Iterable, Mapping
 
 from tqdm import tqdm
 
+from fingerlog.atomic import atomic_write_text
 from fingerlog.errors import FingerlogError
 from fingerlog.records import SourceError
-from fingerlog.remote.http import HttpFetcher, RemoteError, TooLarge, atomic_write_text
+from fingerlog.remote.http import HttpFetcher, RemoteError, TooLarge
 from fingerlog.remote.zuul import (
     RemoteFile,
     UnsafeName,

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 import httpx
 
+from fingerlog.atomic import atomic_write_text
 from fingerlog.errors import FingerlogError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -85,18 +86,6 @@ class HttpCache:
         os.replace(tmp, path)
         atomic_write_text(path.with_suffix(".json"), json.dumps(meta, sort_keys=True))
         return path
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, then a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def default_cache_dir() -> Path:

@@ -18,7 +18,6 @@ import hashlib
 import os
 import pickle
 import platform
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +25,7 @@ from typing import Any, TypeVar
 import yaml
 
 import fingerlog
+from fingerlog.atomic import atomic_write_bytes
 from fingerlog.cachedir import cache_root
 
 #: bump when the layout of a cache entry changes.
@@ -114,24 +114,14 @@ class RuleCache:
 
     def put(self, slot: str, key: str, value: Any) -> None:
         """Store ``value`` under ``slot`` atomically (write a temporary file, rename); failures are ignored."""
-        temporary: str | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle, temporary = tempfile.mkstemp(prefix=f".{slot}.", suffix=".tmp", dir=self.directory)
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump((CACHE_FORMAT, key, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.directory / f"{slot}{_SUFFIX}")
-            temporary = None
+            data = pickle.dumps((CACHE_FORMAT, key, value), protocol=pickle.HIGHEST_PROTOCOL)
+            atomic_write_bytes(self.directory / f"{slot}{_SUFFIX}", data)
             self._prune()
         # a cache that cannot be written only costs the next load its parse, never this one its answer
         except Exception:  # noqa: BLE001, S110
             pass
-        finally:
-            if temporary is not None:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
 
     def _prune(self) -> None:
         """Keep the :data:`MAX_ENTRIES` most recently used entries."""

@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 _NEWLINE = 10
 _REFUSED_AT = {sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING}
 _REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)}
+_ATOMIC_GROUP = getattr(sre_constants, "ATOMIC_GROUP", None)  # (?>...), Python 3.11+
 
 
 class _Refused(Exception):
@@ -83,7 +84,7 @@ def _confine(pattern: sre_parse.SubPattern, flags: int) -> None:
             _confine(argument[3], flags)
         elif op in _REPEATS:
             _confine(argument[2], flags)
-        elif op is sre_constants.ATOMIC_GROUP:
+        elif op is _ATOMIC_GROUP and op is not None:
             _confine(argument, flags)
         elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             _confine(argument[1], flags)

@@ -29,14 +29,13 @@ from fingerlog.engine.windows import (
     Grouping,
     LineKind,
     LineNumbers,
-    Window,
     all_windows,
     iter_chunks,
     line_bound_searchable,
     spans_at,
 )
 from fingerlog.mapping import FieldMappings
-from fingerlog.records import BuildScan, Event, Hit, SourceError
+from fingerlog.records import BuildScan, Hit, SourceError
 from fingerlog.sources import open_job
 from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.formats import MAX_EVENT_LINES
@@ -113,7 +112,7 @@ class _FileScan:
             data.decode("utf-8")
         except UnicodeDecodeError:
             for window in all_windows(data, self.grouping, chunk.first_line):
-                self.logfile.decode(self._lines(data, window))
+                self.logfile.decode(self._lines(data, window.start, window.end))
 
     def _chunk_hits(self, chunk: Chunk, searchable: bool, ascii_only: bool) -> Iterator[Hit]:
         data = chunk.data
@@ -123,18 +122,21 @@ class _FileScan:
         positions = [position for position, _ in occurrences]
         if self.slow or exotic:
             for window in all_windows(data, self.grouping, chunk.first_line):
+                numbered = window.first_line
                 if exotic:  # no literal can be trusted in this chunk: every rule runs
-                    yield from self._evaluate(data, window, sorted(self.fast.union(self.slow)))
+                    yield from self._evaluate(data, window.start, window.end, sorted(self.fast.union(self.slow)),
+                                              lambda _: numbered)
                     continue
                 low, high = bisect_left(positions, window.start), bisect_left(positions, window.end + 1)
                 found = self._confirmed(data, window.start, window.end, self._rules_hit(occurrences[low:high]))
-                yield from self._evaluate(data, window, sorted(found.union(self.slow)))
+                yield from self._evaluate(data, window.start, window.end, sorted(found.union(self.slow)),
+                                          lambda _: numbered)
             return
-        numbers = LineNumbers(data, chunk.first_line)  # counted only up to events that are built
+        numbers = LineNumbers(data, chunk.first_line)  # counted only up to the events that hit
         for start, end, inside in spans_at(data, positions, self.grouping, searchable=searchable):
             found = self._confirmed(data, start, end, self._rules_hit([occurrences[i] for i in inside]))
             if found:
-                yield from self._evaluate(data, Window(start, end, numbers.at(start)), sorted(found))
+                yield from self._evaluate(data, start, end, sorted(found), numbers.at)
 
     def _confirmed(self, data: bytes, start: int, end: int, rules: set[int]) -> set[int]:
         """The candidate rules whose every needed literal is in the event's bytes (checked before decoding)."""
@@ -149,34 +151,39 @@ class _FileScan:
             rules.update(self.literals.rules_of[literal])
         return rules
 
-    def _lines(self, data: bytes, window: Window) -> list[bytes]:
-        """The event's lines as the full pass materialises them (dropped lines left out)."""
-        grouping, lines, start = self.grouping, [], window.start
-        while start <= window.end:
-            end = data.find(b"\n", start, window.end)
-            end = window.end if end == -1 else end
+    def _lines(self, data: bytes, start: int, stop: int) -> list[bytes]:
+        """The lines of the event ``data[start:stop]`` as the full pass materialises them (dropped lines left out)."""
+        grouping, lines = self.grouping, []
+        while start <= stop:
+            end = data.find(b"\n", start, stop)
+            end = stop if end == -1 else end
             if grouping.kind(data, start, end) is not LineKind.DROPPED:
                 lines.append(grouping.line(data, start, end))
             start = end + 1
         return lines
 
-    def _event(self, data: bytes, window: Window) -> Event | None:
-        last_line = window.first_line + data.count(b"\n", window.start, window.end)
-        return self.logfile.event(self.logfile.decode(self._lines(data, window)), window.first_line, last_line)
-
-    def _evaluate(self, data: bytes, window: Window, indexes: list[int]) -> Iterator[Hit]:
+    def _evaluate(
+        self, data: bytes, start: int, end: int, indexes: list[int], line_of: Callable[[int], int]
+    ) -> Iterator[Hit]:
+        """The hits of the event ``data[start:end]``; its lines are numbered (``line_of(start)``) only if it hits."""
         if not indexes:
             return
-        event = self._event(data, window)
-        if event is None:
+        logfile = self.logfile
+        fields = logfile.format.indexed_fields(logfile, logfile.decode(self._lines(data, start, end)))
+        if fields is None:
             return
         if self.profile is not None:
             self.profile.candidate_events += 1
-        indexed = self.plan.new_event(event.fields)
-        for index in indexes:
-            rule = self.plan.rules[index]
-            if index in self.always or _matches(rule, indexed, self.profile):
-                yield Hit(rule.id, event)
+        indexed = self.plan.new_event(fields)
+        rules = [self.plan.rules[index] for index in indexes]
+        matched = [rule for index, rule in zip(indexes, rules)
+                   if index in self.always or _matches(rule, indexed, self.profile)]
+        if not matched:
+            return
+        first_line = line_of(start)
+        event = logfile.format.event_at(logfile, fields, first_line, first_line + data.count(b"\n", start, end))
+        for rule in matched:
+            yield Hit(rule.id, event)
 
 
 class _DocumentScan:

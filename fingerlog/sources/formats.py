@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, BinaryIO, Iterator, Mapping
 
-from fingerlog.records import Event
+from fingerlog.records import Event, Fields
 from fingerlog.sources import grok as g
 from fingerlog.sources.documents import DocumentError, document_fields, events_from_response, response_hits
 from fingerlog.sources.events import MAX_EVENT_LINES, iter_events
@@ -136,12 +136,25 @@ class LogFormat:
 
     def make_event(self, logfile: LogFile, lines: list[str], first_line: int, last_line: int) -> Event | None:
         """The event of ``lines``: the file's fields, then the event's (its tags appended)."""
+        fields = self.indexed_fields(logfile, lines)
+        return None if fields is None else self.event_at(logfile, fields, first_line, last_line)
+
+    def indexed_fields(self, logfile: LogFile, lines: list[str]) -> dict[str, tuple[str, ...]] | None:
+        """The fields the event of ``lines`` is indexed with (None: dropped), before it is placed in its file.
+
+        The scan matches these first and numbers the lines of the events that hit only.
+        """
         own = self.event_fields(lines)
         if not own:
             return None
         fields = dict(logfile.fields)
         fields["tags"] = fields.get("tags", ()) + own.pop("tags", ())
         fields.update(own)
+        return fields
+
+    @staticmethod
+    def event_at(logfile: LogFile, fields: Fields, first_line: int, last_line: int) -> Event:
+        """The event with ``fields`` at lines ``first_line``-``last_line`` of ``logfile``."""
         return Event(fields, logfile.path, first_line, last_line, f"{logfile.path}:{first_line}")
 
     def iter_events(self, stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:

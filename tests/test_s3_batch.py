@@ -214,3 +214,18 @@ def test_tar_and_zip_job_archives_in_s3_are_streamed_like_local_ones(server: S3S
     remote, local = store_rows(open_store("s3://stores/packed")), store_rows(open_store(tmp_path / "local"))
     assert remote == local
     assert len(remote["hits"]) == sum(sum(b.hits.values()) for b in plan[:3])
+
+
+def test_reading_commands_take_the_endpoint_from_s3_endpoint(
+    server: S3Server, archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, rules, _ = archive
+    assert cli("batch", "s3://archive/jobs", "--rules", rules, "--out", "s3://stores/endpoint", "--jobs", "1")[0] == 0
+    monkeypatch.delenv("AWS_ENDPOINT_URL")  # --s3-endpoint sets it for the process: the test puts it back
+    query = "SELECT count(*) AS n FROM builds"
+    code, output = cli("sql", "s3://stores/endpoint", query, "--format", "json", "--s3-endpoint", server.endpoint)
+    assert code == 0, output
+    assert json.loads(output) == [{"n": JOBS}]
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    code, output = cli("report", "s3://stores/endpoint", "--s3-endpoint", "http://127.0.0.1:9")
+    assert code == 1 and output.count("\n") == 1 and "cannot reach the S3 endpoint" in output, output

@@ -12,6 +12,7 @@ import click
 from tqdm import tqdm
 
 from fingerlog.cli.build_fields import parse_field_overrides
+from fingerlog.cli.store_options import S3_ENDPOINT_OPTION
 from fingerlog.engine.archive import BuildTask, plan_builds
 from fingerlog.engine.batch import BatchResult, BatchSpec, BuildSummary, run_batch
 from fingerlog.engine.plan import plan_for
@@ -98,8 +99,7 @@ class Progress:
               help="local: a process pool on this machine. dask: a Dask cluster (see docs/scale-out.md).")  # fmt: skip
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="With --engine dask: the running Dask scheduler to submit to. Default: a local cluster of --jobs workers.")  # fmt: skip
-@click.option("--s3-endpoint", metavar="URL", default=None,
-              help="S3 endpoint for s3:// locations (Ceph, MinIO, Swift's S3 API). Default: $AWS_ENDPOINT_URL, else AWS.")  # fmt: skip
+@S3_ENDPOINT_OPTION
 def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mapping: str | None, manifest: Path | None,
             field_pairs: tuple[str, ...], jobs: int, rescan: bool, engine: str, scheduler: str | None,
             s3_endpoint: str | None) -> None:  # fmt: skip

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from fingerlog.cli.store_options import STORE_ARGUMENT, connect, run_query, window_options
+from fingerlog.cli.store_options import (
+    S3_ENDPOINT_OPTION,
+    STORE_ARGUMENT,
+    connect,
+    run_query,
+    window_options,
+)
 from fingerlog.report.html import render_site
 from fingerlog.report.tables import FORMATS, records, render
 from fingerlog.store.reports import REPORTS, REPORTS_BY_NAME
@@ -36,8 +42,10 @@ Example:
 @click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write a static HTML site (charts, uncategorized failures, build pages) to this directory instead.")
 @window_options
-def command(store: Path, question: str | None, fmt: str, days: int, as_of: str | None, html_dir: Path | None) -> None:
-    con = connect(store, days, as_of)
+@S3_ENDPOINT_OPTION
+def command(store: Path, question: str | None, fmt: str, days: int, as_of: str | None, html_dir: Path | None,
+            s3_endpoint: str | None) -> None:
+    con = connect(store, days, as_of, s3_endpoint)
     if html_dir is not None:
         site = render_site(con, html_dir)
         click.echo(f"wrote {site.out_dir}/index.html: {site.rule_pages} fingerprint pages, {site.build_pages} build pages, "

@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 import duckdb
 
-from fingerlog.cli.store_options import STORE_ARGUMENT, QueryError, as_of_time, connect, run_query, window_options
+from fingerlog.cli.store_options import (
+    S3_ENDPOINT_OPTION,
+    STORE_ARGUMENT,
+    QueryError,
+    as_of_time,
+    connect,
+    run_query,
+    window_options,
+)
 from fingerlog.report.tables import render
 from fingerlog.store import init_sql
 
@@ -17,7 +25,8 @@ from fingerlog.store import init_sql
 @STORE_ARGUMENT
 @click.option("--print-init", is_flag=True, help="Print the SQL that defines the views (for `duckdb -init FILE`) and exit.")
 @window_options
-def command(store: Path, print_init: bool, days: int, as_of: str | None) -> None:
+@S3_ENDPOINT_OPTION
+def command(store: Path, print_init: bool, days: int, as_of: str | None, s3_endpoint: str | None) -> None:
     """Query the hit store STORE interactively with SQL (statements end with ';').
 
     The views are those of `fingerlog sql`. Statements are read from stdin,
@@ -33,7 +42,7 @@ def command(store: Path, print_init: bool, days: int, as_of: str | None) -> None
     if print_init:
         click.echo(init_sql(store, days=days, as_of=as_of_time(as_of)))
         return
-    con = connect(store, days, as_of)
+    con = connect(store, days, as_of, s3_endpoint)
     interactive = sys.stdin.isatty()
     if interactive:
         import readline  # noqa: F401 - gives input() line editing and history

@@ -10,7 +10,14 @@ from pathlib import Path
 import click
 import duckdb
 
-from fingerlog.cli.store_options import STORE_ARGUMENT, QueryError, connect, run_query, window_options
+from fingerlog.cli.store_options import (
+    S3_ENDPOINT_OPTION,
+    STORE_ARGUMENT,
+    QueryError,
+    connect,
+    run_query,
+    window_options,
+)
 from fingerlog.errors import UsageError
 from fingerlog.report.tables import FORMATS, render
 
@@ -36,7 +43,9 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, query: str, output: Path | No
 @click.option("--format", "fmt", type=click.Choice([*FORMATS, "parquet"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
 @window_options
-def command(store: Path, query: str, fmt: str, output: Path | None, days: int, as_of: str | None) -> None:
+@S3_ENDPOINT_OPTION
+def command(store: Path, query: str, fmt: str, output: Path | None, days: int, as_of: str | None,
+            s3_endpoint: str | None) -> None:
     """Run a SQL QUERY (DuckDB dialect) over the hit store STORE.
 
     \b
@@ -55,7 +64,7 @@ def command(store: Path, query: str, fmt: str, output: Path | None, days: int, a
     """
     if fmt == "parquet" and output is None and sys.stdout.isatty():
         raise UsageError("--format parquet is binary: give -o FILE, or redirect stdout to a file")
-    con = connect(store, days, as_of)
+    con = connect(store, days, as_of, s3_endpoint)
     if fmt == "parquet":
         _write_parquet(con, query, output)
         return

@@ -10,13 +10,18 @@ import click
 import duckdb
 
 from fingerlog.errors import FingerlogError, UsageError
-from fingerlog.remote.objectstore import check_reachable
+from fingerlog.remote.objectstore import check_reachable, use_endpoint
 from fingerlog.store import open_store
 from fingerlog.store.timestamps import parse_timestamp
 from fingerlog.store.views import DEFAULT_DAYS
 
 #: a store directory, or s3://BUCKET/PREFIX (read through pyarrow, see docs/scale-out.md).
 STORE_ARGUMENT = click.argument("store", metavar="STORE")
+#: the endpoint of s3:// locations, for every command that reads or writes one.
+S3_ENDPOINT_OPTION = click.option(
+    "--s3-endpoint", metavar="URL", default=None,
+    help="S3 endpoint for s3:// locations (Ceph, MinIO, Swift's S3 API). Default: $AWS_ENDPOINT_URL, else AWS.",
+)
 
 
 class QueryError(FingerlogError):
@@ -48,7 +53,10 @@ def as_of_time(value: str | None) -> datetime | None:
     return when
 
 
-def connect(store: str | Path, days: int, as_of: str | None) -> duckdb.DuckDBPyConnection:
+def connect(
+    store: str | Path, days: int, as_of: str | None, s3_endpoint: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    use_endpoint(s3_endpoint)
     check_reachable(str(store))  # a remote store's endpoint, bucket and credentials: one clear line
     return open_store(store, days=days, as_of=as_of_time(as_of))
 

@@ -41,7 +41,7 @@ _ATOMIC_GROUP = getattr(sre_constants, "ATOMIC_GROUP", None)  # (?>...), Python 
 
 
 class _Refused(Exception):
-    """The pattern holds a construct :func:`confined` cannot make line-bound."""
+    """The pattern holds a construct :func:`confined_finder` cannot make line-bound."""
 
 
 def _not_newline(state: object) -> tuple[object, object]:
@@ -84,7 +84,7 @@ def _confine(pattern: sre_parse.SubPattern, flags: int) -> None:
             _confine(argument[3], flags)
         elif op in _REPEATS:
             _confine(argument[2], flags)
-        elif op is _ATOMIC_GROUP and op is not None:
+        elif _ATOMIC_GROUP is not None and op is _ATOMIC_GROUP:
             _confine(argument, flags)
         elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
             _confine(argument[1], flags)
@@ -96,7 +96,10 @@ def _confine(pattern: sre_parse.SubPattern, flags: int) -> None:
 
 @lru_cache(maxsize=256)
 def confined_finder(source: bytes, flags: int) -> re.Pattern[bytes] | None:
-    """Compiled once per pattern (every file of a format asks for the same ones): ``\\n`` followed by ``source`` made line-bound (MULTILINE); None when that cannot be vouched for."""
+    """``\\n`` followed by ``source`` made line-bound (MULTILINE); None when that cannot be vouched for.
+
+    Compiled once per pattern: every file of a format asks for the same ones.
+    """
     flags |= re.MULTILINE
     try:
         tree = sre_parse.parse(source, flags)

@@ -304,9 +304,10 @@ def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tup
 
     A run that is one event (no dropped line, at most ``max_lines`` lines) is
     returned as one span from its first line's start to its last line's end:
-    all :func:`spans_at` needs of it.  Exact only where a line is judged whole, in place: the caller checks that
-    the chunk holds no ``\\r`` and no line over the cap.  Returns False when
-    the searches cannot settle the run (then walk it line by line).
+    all :func:`spans_at` needs of it.  Exact only where a line is judged whole,
+    in place: the caller checks that the chunk holds no ``\\r`` and no line
+    over the cap.  Returns False when the searches cannot settle the run (then
+    walk it line by line).
     """
     starts, dropped_at = grouping.starts_finder, grouping.dropped_finder
     assert starts is not None

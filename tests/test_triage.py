@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fingerlog.engine.scan import scan_build
 from fingerlog.engine.triage import ERROR_LINE, FIRST_ERRORS, first_error_lines
@@ -75,3 +77,16 @@ def test_scan_keeps_first_errors_only_for_builds_no_fingerprint_explains(tmp_pat
 def test_marker_words_are_whole_words() -> None:
     assert ERROR_LINE.search(b"2024 | ERROR: x") and ERROR_LINE.search(b"fatal: unable to access")
     assert not ERROR_LINE.search(b"ERRORS_TOTAL=0 NOFAILED") and not re.search(ERROR_LINE, b"terror")
+
+
+#: the error-line pattern as one would first write it: word boundaries before and after.
+PLAIN_ERROR_LINE = re.compile(rb"\b(?:ERROR|CRITICAL|FATAL|FAILED)\b|Traceback \(most recent call last\)|\bfatal:")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"ERROR", b"CRITICAL", b"FATAL", b"FAILED", b"fatal:", b"fatal", b"ERRORS",
+                                 b"Traceback (most recent call last)", b"Traceback", b"x", b"_", b"9", b" ", b"\n",
+                                 b":", b"(", b"E", b"\xc3\xa9"]), max_size=16))
+def test_the_error_pattern_matches_exactly_where_the_plain_one_does(parts: list[bytes]) -> None:
+    text = b"".join(parts)
+    assert [m.span() for m in ERROR_LINE.finditer(text)] == [m.span() for m in PLAIN_ERROR_LINE.finditer(text)]

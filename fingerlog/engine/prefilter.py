@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 try:  # Hyperscan has wheels for x86-64 and arm64 only.
@@ -23,8 +22,7 @@ except ImportError:  # pragma: no cover - exercised where hyperscan is missing
 
 import ahocorasick
 
-from fingerlog.atomic import atomic_write_bytes
-from fingerlog.cachedir import cache_root
+from fingerlog.cachedir import cache_root, put_entry
 
 #: (index of the literal in the scanner's list, offset just past the occurrence).
 Occurrence = tuple[int, int]
@@ -91,20 +89,11 @@ def _database(literals: tuple[str, ...]) -> Any:
         flags=[hyperscan.HS_FLAG_CASELESS] * len(literals),
     )
     if path is not None:
-        _store(path, hyperscan.dumpb(database))
+        try:
+            put_entry(path, hyperscan.dumpb(database), keep=_MAX_DATABASES)
+        except OSError:  # an unwritable cache costs a later compile, not this scan
+            pass
     return database
-
-
-def _store(path: Path, data: bytes) -> None:
-    """Write a cache entry atomically and keep the directory bounded; a failure only costs a later compile."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write_bytes(path, data)
-        entries = sorted(path.parent.glob("*.db"), key=lambda entry: entry.stat().st_mtime, reverse=True)
-        for stale in entries[_MAX_DATABASES:]:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 class AhoCorasickScanner:

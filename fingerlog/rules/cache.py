@@ -25,8 +25,7 @@ from typing import Any, TypeVar
 import yaml
 
 import fingerlog
-from fingerlog.atomic import atomic_write_bytes
-from fingerlog.cachedir import cache_root
+from fingerlog.cachedir import cache_root, put_entry
 
 #: bump when the layout of a cache entry changes.
 CACHE_FORMAT = 1
@@ -115,28 +114,11 @@ class RuleCache:
     def put(self, slot: str, key: str, value: Any) -> None:
         """Store ``value`` under ``slot`` atomically (write a temporary file, rename); failures are ignored."""
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             data = pickle.dumps((CACHE_FORMAT, key, value), protocol=pickle.HIGHEST_PROTOCOL)
-            atomic_write_bytes(self.directory / f"{slot}{_SUFFIX}", data)
-            self._prune()
+            put_entry(self.directory / f"{slot}{_SUFFIX}", data, keep=MAX_ENTRIES)
         # a cache that cannot be written only costs the next load its parse, never this one its answer
         except Exception:  # noqa: BLE001, S110
             pass
-
-    def _prune(self) -> None:
-        """Keep the :data:`MAX_ENTRIES` most recently used entries."""
-        entries: list[tuple[float, Path]] = []
-        for entry in self.directory.glob(f"*{_SUFFIX}"):
-            try:
-                entries.append((entry.stat().st_mtime, entry))
-            except OSError:
-                continue
-        entries.sort(reverse=True)
-        for _, entry in entries[MAX_ENTRIES:]:
-            try:
-                entry.unlink()
-            except OSError:
-                pass
 
 
 def cached(locations: Sequence[str | Path], files: Sequence[tuple[str, bytes]], compute: Callable[[], T]) -> T:

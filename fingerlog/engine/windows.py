@@ -22,6 +22,7 @@ import enum
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import BinaryIO, Callable, Iterator, Sequence
 
 from fingerlog.engine.linefind import dropped_finder, last_starts_finder, starts_finder
@@ -57,6 +58,12 @@ def _anchored_at_start(items: list[tuple[object, object]]) -> bool:
     if op is sre_constants.SUBPATTERN:
         return _anchored_at_start(list(argument[-1]))  # type: ignore[index]
     return False
+
+
+@lru_cache(maxsize=64)
+def _anchored(pattern: re.Pattern[bytes]) -> bool:
+    """Whether ``pattern`` can only match where ``^`` holds; parsed once per pattern, not per file."""
+    return _anchored_at_start(list(sre_parse.parse(pattern.pattern, pattern.flags)))
 
 
 #: a look-behind over one character class, ``(?<![0-9.+-])``: the only kind judged safe in place.
@@ -113,7 +120,7 @@ class Grouping:
         if in_place is not None:  # the finders judge lines in place too
             starts = starts_finder(self.continuation)
             if self.drop is not None:
-                dropped = dropped_finder(self.drop, _anchored_at_start(list(sre_parse.parse(self.drop.pattern, self.drop.flags))))
+                dropped = dropped_finder(self.drop, _anchored(self.drop))
                 starts = starts if dropped is not None else None
         object.__setattr__(self, "starts_finder", starts)
         object.__setattr__(self, "last_starts_finder", last_starts_finder(self.continuation) if starts else None)
@@ -127,9 +134,7 @@ class Grouping:
         cap, dropped, continues, starts = self.line_cap, LineKind.DROPPED, LineKind.CONTINUES, LineKind.STARTS
         continues_at = continuation.match
         # a pattern that only matches where ``^`` holds needs one attempt per line, not one per offset
-        drop_at = None if drop is None else (
-            drop.match if _anchored_at_start(list(sre_parse.parse(drop.pattern, drop.flags))) else drop.search
-        )
+        drop_at = None if drop is None else (drop.match if _anchored(self.drop) else drop.search)
 
         def classify(data: bytes, start: int, end: int) -> LineKind:
             if end - start > cap:

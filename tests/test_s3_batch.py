@@ -229,3 +229,22 @@ def test_reading_commands_take_the_endpoint_from_s3_endpoint(
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     code, output = cli("report", "s3://stores/endpoint", "--s3-endpoint", "http://127.0.0.1:9")
     assert code == 1 and output.count("\n") == 1 and "cannot reach the S3 endpoint" in output, output
+
+
+def test_compacting_an_s3_store_keeps_its_answers_and_a_later_batch_still_resumes(server: S3Server, archive) -> None:
+    _, rules, local = archive
+    store = "s3://stores/compact"
+    args = ["batch", "s3://archive/jobs", "--rules", rules, "--out", store, "--jobs", "1"]
+    assert cli(*args)[0] == 0
+    parts = [key for key in objects(server, "stores")
+             if key.startswith(("compact/hits/", "compact/builds/", "compact/errors/")) and "/failed-" not in key]
+    code, output = cli("compact", store)
+    assert code == 0, output
+    assert f"{len(parts)} files read" in output
+    keys = [key for key in objects(server, "stores") if key.startswith("compact/")]
+    assert not [key for key in keys if key.startswith(("compact/hits/", "compact/builds/"))]
+    assert [key for key in keys if key.startswith("compact/merged/builds/")]
+    assert store_rows(open_store(store)) == store_rows(open_store(local))
+    code, output = cli(*args)
+    assert code == 0, output
+    assert f"0 builds scanned, {JOBS} skipped, 0 failed" in output

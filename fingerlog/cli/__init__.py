@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "shell",
     "batch",
+    "compact",
     "translate",
     "es_template",
     "check",

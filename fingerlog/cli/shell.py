@@ -32,7 +32,7 @@ def command(store: Path, print_init: bool, days: int, as_of: str | None, s3_endp
     The views are those of `fingerlog sql`. Statements are read from stdin,
     so a script can be piped in. With the duckdb CLI instead, give it the
     views' SQL (absolute paths to STORE; re-create it when the store gains
-    its first rows of a table).
+    its first rows of a table, and after `fingerlog compact`).
 
     \b
     Example:

@@ -6,12 +6,17 @@
     STORE/{builds,hits,errors}/day=YYYY-MM-DD/<key>-<rules>.parquet
     STORE/errors/day=undated/failed-<location>-<rules>.parquet   a build that failed to scan
     STORE/rules/<rules>.parquet                         the rule set, one file per digest
+    STORE/merged/{builds,hits,errors}/day=YYYY-MM-DD/merge=<id>/part.parquet
+                                                        many builds' rows, written by compaction
 
 ``<key>`` hashes the build key and ``<rules>`` the rules digest, so the name of
 a build's parts is known before it is scanned: a re-run, a retried or a
 speculative task writes the very same names and replaces, never duplicates.
 ``day`` is the day the build ran (``undated`` when unknown): appending a day
 of builds only adds files, and a reader filtering on ``day`` skips the others.
+Compaction (:mod:`fingerlog.store.compact`) gathers a day's current rows into
+one file per table under ``merged/``; ``merge`` names the compaction, so a
+reader can tell which builds row the hits and errors beside it belong to.
 
 A store may live in object storage (``s3://bucket/prefix``): :func:`store_path`
 gives a pathlib-like root (fsspec's UPath) for it, and the code below works on
@@ -37,6 +42,9 @@ MARKER = "fingerlog-store.json"
 UNDATED = "undated"
 #: the tables holding one part per build.
 BUILD_TABLES = ("errors", "hits", "builds")
+#: where compaction writes, and the name of its partition column.
+MERGED = "merged"
+MERGE_COLUMN = "merge"
 _PART = re.compile(r"(?P<failed>failed-)?(?P<key>[0-9a-f]{20})-(?P<rules>[0-9a-f]{12})\.parquet")
 
 
@@ -99,6 +107,16 @@ def failure_path(store: Path, *, location: str, digest: str) -> Path:
 
 def rules_path(store: Path, digest: str) -> Path:
     return store / "rules" / f"{rules_hash(digest)}.parquet"
+
+
+def merged_path(store: Path, table: str, *, day: str, merge: str) -> Path:
+    """The file holding the rows of ``table`` for ``day`` that compaction ``merge`` gathered."""
+    return store / MERGED / table / f"day={day}" / f"{MERGE_COLUMN}={merge}" / "part.parquet"
+
+
+def merged_files(store: Path, table: str) -> list[Path]:
+    """Every file compaction wrote for ``table`` (temporary files are not listed)."""
+    return sorted((store / MERGED / table).glob(f"day=*/{MERGE_COLUMN}=*/*.parquet"), key=str)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """Open a store in DuckDB: the views ``hits``, ``builds``, ``errors``, ``rules`` and the reports.
 
 The raw Parquet parts may hold superseded rows (a build re-scanned with other
-rules, or a batch killed between two files); the views show exactly the
-current state: for each build key, its newest builds row, and the hits and
-errors written with it.  ``raw_<table>`` views show every part as stored.
+rules, or a batch killed between two files) and, after a compaction, rows in
+merged files (``merge`` says which compaction wrote a row, empty for a
+per-build part); the views show exactly the current state: for each build key,
+its newest builds row, and the hits and errors written with it (in the same file).  ``raw_<table>`` views show every part as stored.
 ``builds`` is read once, when the store is opened, into an in-memory table:
 every report and the ``hits`` view use it, and it is small (a row per build),
 whereas reading thousands of one-row parts again for each query is not.
@@ -23,7 +24,16 @@ from pathlib import Path
 
 import duckdb
 
-from fingerlog.store.layout import UNDATED, StoreError, check_store, is_remote, store_path
+from fingerlog.store.layout import (
+    MERGE_COLUMN,
+    MERGED,
+    UNDATED,
+    StoreError,
+    check_store,
+    is_remote,
+    merged_files,
+    store_path,
+)
 from fingerlog.store.reports import BUILD_RULE_HITS_SQL, REPORTS, failure_statuses_sql
 from fingerlog.store.schema import TABLES, sql_type
 
@@ -31,28 +41,39 @@ from fingerlog.store.schema import TABLES, sql_type
 DEFAULT_DAYS = 7
 
 
-def _quote(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """``text`` as a DuckDB string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
+def _empty_select(name: str) -> str:
+    """A typed, empty ``raw_<name>``: the views work before a table has its first part."""
+    columns = [f"CAST(NULL AS {sql_type(c.type)}) AS {c.name}" for c in TABLES[name].columns]
+    if name != "rules":
+        columns += ["CAST(NULL AS VARCHAR) AS day", f"CAST(NULL AS VARCHAR) AS {MERGE_COLUMN}"]
+    return f"SELECT {', '.join(columns)} WHERE false"
+
+
 def _raw_view(store: Path, name: str) -> str:
-    table = TABLES[name]
+    """``raw_<name>`` over the parts DuckDB finds by glob: one per build, and the merged files of compactions."""
     if name == "rules":
-        glob, options = store / "rules" / "*.parquet", ""
-    else:
-        glob, options = store / name / "day=*" / "*.parquet", ", hive_partitioning = true, hive_types = {'day': VARCHAR}"
-    if any(store.glob(str(glob.relative_to(store)))):
-        source = f"SELECT * FROM read_parquet({_quote(str(glob))}{options})"
-    else:
-        columns = [f"CAST(NULL AS {sql_type(c.type)}) AS {c.name}" for c in table.columns]
-        if options:
-            columns.append("CAST(NULL AS VARCHAR) AS day")
-        source = f"SELECT {', '.join(columns)} WHERE false"
-    return f"CREATE OR REPLACE VIEW raw_{name} AS {source};"
+        glob = store / "rules" / "*.parquet"
+        source = f"SELECT * FROM read_parquet({sql_literal(str(glob))})" if any(glob.parent.glob(glob.name)) else ""
+        return f"CREATE OR REPLACE VIEW raw_rules AS {source or _empty_select(name)};"
+    sources = []
+    if any((store / name).glob("day=*/*.parquet")):
+        glob = store / name / "day=*" / "*.parquet"
+        sources.append(f"SELECT *, '' AS {MERGE_COLUMN} FROM read_parquet({sql_literal(str(glob))}, hive_partitioning = true, "
+                       "hive_types = {'day': VARCHAR})")  # fmt: skip
+    if merged_files(store, name):
+        glob = store / MERGED / name / "day=*" / f"{MERGE_COLUMN}=*" / "*.parquet"
+        sources.append(f"SELECT * FROM read_parquet({sql_literal(str(glob))}, hive_partitioning = true, "
+                       f"hive_types = {{'day': VARCHAR, '{MERGE_COLUMN}': VARCHAR}})")  # fmt: skip
+    return f"CREATE OR REPLACE VIEW raw_{name} AS {' UNION ALL BY NAME '.join(sources) or _empty_select(name)};"
 
 
 def _attach_raw(con: duckdb.DuckDBPyConnection, store: Path, name: str) -> None:
-    """Define ``raw_<name>`` in ``con``: DuckDB reads local parts itself, remote ones through a pyarrow dataset."""
+    """Define ``raw_<name>`` in ``con``: DuckDB reads local parts itself, remote ones through pyarrow datasets."""
     if not is_remote(store):
         con.execute(_raw_view(store, name))
         return
@@ -60,18 +81,30 @@ def _attach_raw(con: duckdb.DuckDBPyConnection, store: Path, name: str) -> None:
     import pyarrow.dataset as ds
     from pyarrow.fs import FSSpecHandler, PyFileSystem
 
-    schema = TABLES[name].schema
-    pattern, partitioning = "rules/*.parquet", None
-    if name != "rules":
-        day = pa.schema([("day", pa.string())])
-        schema, pattern = schema.append(day.field(0)), f"{name}/day=*/*.parquet"
-        partitioning = ds.partitioning(day, flavor="hive")
-    files = sorted(part.path for part in store.glob(pattern))
-    source = (ds.dataset(files, schema=schema, format="parquet", partitioning=partitioning,
-                         partition_base_dir=f"{store.path}/{name}", filesystem=PyFileSystem(FSSpecHandler(store.fs)))
-              if files else schema.empty_table())  # fmt: skip
-    con.register(f"remote_{name}", source)
-    con.execute(f"CREATE OR REPLACE VIEW raw_{name} AS SELECT * FROM remote_{name};")
+    filesystem = PyFileSystem(FSSpecHandler(store.fs))
+    if name == "rules":
+        files = sorted(part.path for part in store.glob("rules/*.parquet"))
+        if files:
+            con.register("remote_rules", ds.dataset(files, schema=TABLES[name].schema, format="parquet", filesystem=filesystem))
+        source = "SELECT * FROM remote_rules" if files else _empty_select(name)
+        con.execute(f"CREATE OR REPLACE VIEW raw_rules AS {source};")
+        return
+    sources = []
+    for kind, base, pattern, keys in (
+        ("parts", store / name, "day=*/*.parquet", ("day",)),
+        ("merged", store / MERGED / name, f"day=*/{MERGE_COLUMN}=*/*.parquet", ("day", MERGE_COLUMN)),
+    ):
+        files = sorted(part.path for part in base.glob(pattern))
+        if not files:
+            continue
+        partition = pa.schema([(key, pa.string()) for key in keys])
+        schema = pa.unify_schemas([TABLES[name].schema, partition])
+        dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=filesystem,
+                             partitioning=ds.partitioning(partition, flavor="hive"), partition_base_dir=base.path)  # fmt: skip
+        con.register(f"remote_{name}_{kind}", dataset)
+        merge = "" if MERGE_COLUMN in keys else f", '' AS {MERGE_COLUMN}"
+        sources.append(f"SELECT *{merge} FROM remote_{name}_{kind}")
+    con.execute(f"CREATE OR REPLACE VIEW raw_{name} AS {' UNION ALL BY NAME '.join(sources) or _empty_select(name)};")
 
 
 def _root(store: str | Path) -> Path:
@@ -79,21 +112,30 @@ def _root(store: str | Path) -> Path:
     return root if is_remote(root) else root.resolve()
 
 
+#: picks each build's current row: its newest scan; a row that a compaction copied (same scan, other
+#: ``merge``) ties, and the tie is broken the same way everywhere, so hits and errors follow one copy.
+_NEWEST = (f"row_number() OVER (PARTITION BY build_key "
+           f"ORDER BY scanned_at DESC, rules_digest DESC, day DESC, {MERGE_COLUMN} DESC)")  # fmt: skip
+
+#: ``current_parts`` says where each current builds row lives; hits and errors are shown only
+#: beside it (same build, rules, day and merge), so superseded and duplicated rows never show.
 _CURRENT_VIEWS = f"""
 CREATE OR REPLACE TABLE builds AS
 SELECT * EXCLUDE (newest), build_status IN ({failure_statuses_sql()}) AS failed
-FROM (SELECT *, row_number() OVER (PARTITION BY build_key
-                                   ORDER BY scanned_at DESC, rules_digest DESC, day DESC) AS newest
-      FROM raw_builds)
+FROM (SELECT *, {_NEWEST} AS newest FROM raw_builds)
 WHERE newest = 1;
 
+CREATE OR REPLACE TABLE current_parts AS SELECT build_key, rules_digest, day, {MERGE_COLUMN} FROM builds;
+ALTER TABLE builds DROP COLUMN {MERGE_COLUMN};
+
 CREATE OR REPLACE VIEW hits AS
-SELECT h.* FROM raw_hits h SEMI JOIN builds b USING (build_key, rules_digest, day);
+SELECT h.* EXCLUDE ({MERGE_COLUMN}) FROM raw_hits h SEMI JOIN current_parts USING (build_key, rules_digest, day, {MERGE_COLUMN});
 
 CREATE OR REPLACE VIEW errors AS
-SELECT e.* FROM raw_errors e SEMI JOIN builds b USING (build_key, rules_digest, day)
+SELECT e.* EXCLUDE ({MERGE_COLUMN}) FROM raw_errors e
+SEMI JOIN current_parts USING (build_key, rules_digest, day, {MERGE_COLUMN})
 UNION ALL
-SELECT e.* FROM raw_errors e
+SELECT e.* EXCLUDE ({MERGE_COLUMN}) FROM raw_errors e
 WHERE e.kind = 'scan-failed' AND e.day = '{UNDATED}'
   AND e.location NOT IN (SELECT location FROM builds WHERE location IS NOT NULL);
 
@@ -108,7 +150,7 @@ WHERE rules_digest = (SELECT rules_digest FROM raw_rules ORDER BY snapshot_at DE
 
 
 def _params_sql(days: int, as_of: datetime | None) -> str:
-    end = f"TIMESTAMP {_quote(as_of.isoformat(sep=' '))}" if as_of else (
+    end = f"TIMESTAMP {sql_literal(as_of.isoformat(sep=' '))}" if as_of else (
         "coalesce((SELECT max(build_time) FROM builds), date_trunc('second', CAST(now() AS TIMESTAMP)))"
     )
     return (
@@ -173,7 +215,7 @@ def current_builds(store: str | Path) -> list[CurrentBuild]:
     """Each build's current row, reading only the few columns that identify it (fast on big stores)."""
     store = _root(store)
     check_store(store, create=False)
-    if not any(store.glob("builds/day=*/*.parquet")):
+    if not any(store.glob("builds/day=*/*.parquet")) and not merged_files(store, "builds"):
         return []
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
@@ -181,10 +223,7 @@ def current_builds(store: str | Path) -> list[CurrentBuild]:
         _attach_raw(con, store, "builds")
         rows = con.execute(
             f"""SELECT build_key, rules_digest, day, location FROM (
-                  SELECT build_key, rules_digest, day, location,
-                         row_number() OVER (PARTITION BY build_key
-                                            ORDER BY scanned_at DESC, rules_digest DESC, day DESC) AS newest
-                  FROM raw_builds)
+                  SELECT build_key, rules_digest, day, location, {_NEWEST} AS newest FROM raw_builds)
                 WHERE newest = 1"""
         ).fetchall()
     except duckdb.Error as exc:

@@ -1,0 +1,201 @@
+"""Compaction: gather each day's current rows into one file per table.
+
+A batch writes three small files per build, so opening a store of 50,000 builds
+reads 50,000 builds parts (and a store in object storage pays a request for
+each).  Compaction rewrites a day's current rows into one file per table under
+``merged/`` (:func:`fingerlog.store.layout.merged_path`) and then deletes the
+files it read; superseded rows (older scans, leftovers of a killed batch) are
+dropped on the way.
+
+It is safe to kill at any point, and readers never see a wrong answer: the
+merged files of a day are written errors, hits, then builds, each atomically,
+and the views show hits and errors only beside the builds row they chose
+(same ``merge``).  Until the old files are deleted, a build has two identical
+builds rows, and the views pick the same one of the two every time; a merged
+hits file whose builds file was never written is ignored, and the next
+compaction deletes it.  Like ``tidy``, run it while no batch writes the store.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+from fingerlog.store.layout import (
+    BUILD_TABLES,
+    MERGE_COLUMN,
+    MERGED,
+    StoreError,
+    check_store,
+    is_remote,
+    list_parts,
+    merged_files,
+    merged_path,
+    store_path,
+)
+from fingerlog.store.schema import TABLES
+from fingerlog.store.views import open_store, sql_literal
+
+#: rows per Parquet row group, and per batch pulled from DuckDB: memory stays bounded on big days.
+_BATCH_ROWS = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """What a compaction did."""
+
+    days: int
+    files_read: int
+    files_written: int
+    builds: int
+
+
+def _files_by_day(store: Path) -> dict[str, list[Path]]:
+    """The files compaction may replace, per day: the per-build parts and earlier merged files.
+
+    The records of builds that failed to scan stay as they are: they are not
+    builds rows, and a later batch deletes them once the build is scanned.
+    """
+    found: dict[str, list[Path]] = defaultdict(list)
+    for part in list_parts(store):
+        if not part.failed:
+            found[part.day].append(part.path)
+    for table in BUILD_TABLES:
+        for path in merged_files(store, table):
+            found[path.parent.parent.name.removeprefix("day=")].append(path)
+    return found
+
+
+def _already_compact(files: list[Path]) -> bool:
+    """True when a day is one finished compaction: no per-build part, a single merge that holds a builds file."""
+    merges = {path.parent.name for path in files}
+    merged_builds = any(path.parent.parent.parent.name == "builds" for path in files if path.name == "part.parquet")
+    return len(merges) == 1 and next(iter(merges)).startswith(f"{MERGE_COLUMN}=") and merged_builds
+
+
+class _DayFile:
+    """One merged file being written: a temporary name renamed into place when complete."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path, self.rows = path, 0
+        self.remote = is_remote(path)
+        if not self.remote:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.target = path if self.remote else path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        self.out = self.target.open("wb")
+        self.writer = pq.ParquetWriter(self.out, schema, compression="zstd")
+
+    def write(self, rows: pa.Table) -> None:
+        self.writer.write_table(rows)
+        self.rows += rows.num_rows
+
+    def commit(self) -> None:
+        self.writer.close()
+        self.out.close()
+        if not self.remote:
+            os.replace(self.target, self.path)
+
+    def discard(self) -> None:
+        self.writer.close()
+        self.out.close()
+        if not self.remote:
+            self.target.unlink(missing_ok=True)
+
+
+def _source(con: duckdb.DuckDBPyConnection, root: Path, table: str, files: list[Path], merged: bool) -> str:
+    """SQL reading exactly ``files`` (parts of ``table``) with their ``day`` and ``merge`` columns.
+
+    DuckDB reads local files itself (several times faster than a pyarrow dataset
+    over many small files); remote ones come through a pyarrow dataset over fsspec.
+    """
+    keys = ("day", MERGE_COLUMN) if merged else ("day",)
+    merge = "" if merged else f", '' AS {MERGE_COLUMN}"
+    if not is_remote(root):
+        listed = ", ".join(sql_literal(str(f)) for f in files)
+        types = ", ".join(f"'{key}': VARCHAR" for key in keys)
+        return f"SELECT *{merge} FROM read_parquet([{listed}], hive_partitioning = true, hive_types = {{{types}}})"
+    partition = pa.schema([(key, pa.string()) for key in keys])
+    base = root / MERGED / table if merged else root / table
+    name = "day_merged" if merged else "day_parts"
+    con.register(name, ds.dataset([f.path for f in files], schema=pa.unify_schemas([TABLES[table].schema, partition]),
+                                  format="parquet", filesystem=PyFileSystem(FSSpecHandler(root.fs)),
+                                  partitioning=ds.partitioning(partition, flavor="hive"), partition_base_dir=base.path))  # fmt: skip
+    return f"SELECT *{merge} FROM {name}"
+
+
+def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str, files: list[Path], merge: str) -> int:
+    """Write the current rows of ``table`` that ``files`` hold to the day's merged file; returns the row count.
+
+    Reads only the day's own files; a day without rows (no errors, say) gets no file.
+    """
+    parts = [f for f in files if f.parent.parent.name == table]
+    merged = [f for f in files if f.parent.parent.parent.name == table and f.parent.parent.parent.parent.name == MERGED]
+    sources = [_source(con, root, table, chosen, is_merged) for chosen, is_merged in ((parts, False), (merged, True)) if chosen]
+    if not sources:
+        return 0
+    schema = TABLES[table].schema
+    order = "build_key, filename, first_line" if table == "hits" else "build_key"
+    sql = (f"SELECT {', '.join(schema.names)} FROM ({' UNION ALL BY NAME '.join(sources)}) "
+           f"SEMI JOIN current_parts USING (build_key, rules_digest, day, {MERGE_COLUMN}) ORDER BY {order}")  # fmt: skip
+    batches = iter(con.sql(sql).to_arrow_reader(_BATCH_ROWS))
+    first = next(batches, None)
+    if first is None:
+        return 0
+    out = _DayFile(merged_path(root, table, day=day, merge=merge), schema)
+    try:
+        for batch in chain([first], batches):
+            out.write(pa.Table.from_batches([batch]).cast(schema))
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()
+    return out.rows
+
+
+def compact_store(store: str | Path) -> Compaction:
+    """Rewrite every day that has more than one file per table into one merged file per table."""
+    root = store_path(store)
+    check_store(root, create=False)
+    pending = {day: files for day, files in _files_by_day(root).items() if not _already_compact(files)}
+    if not pending:
+        return Compaction(0, 0, 0, 0)
+    con = open_store(root)
+    written = builds = 0
+    try:
+        for day, files in sorted(pending.items()):
+            merge = uuid.uuid4().hex[:16]
+            for table in BUILD_TABLES:  # errors, hits, then builds: the builds file commits the day's merge
+                count = _write_day(con, root, table, day, files, merge)
+                written += count > 0
+                builds += count if table == "builds" else 0
+            for path in files:
+                path.unlink(missing_ok=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"{store}: cannot read the store: {str(exc).strip()}") from None
+    except OSError as exc:
+        raise StoreError(f"{store}: cannot write the store: {exc}") from None
+    finally:
+        con.close()
+    _remove_empty_directories(root)
+    return Compaction(len(pending), sum(len(files) for files in pending.values()), written, builds)
+
+
+def _remove_empty_directories(root: Path) -> None:
+    """Merge and day directories left empty by deleted files (object storage has no directories)."""
+    if is_remote(root):
+        return
+    for table in BUILD_TABLES:
+        for base in (root / table, root / MERGED / table):
+            for directory in sorted(base.glob("day=*/**/"), key=lambda p: len(p.parts), reverse=True):
+                if directory.is_dir() and not any(directory.iterdir()):
+                    directory.rmdir()

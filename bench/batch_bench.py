@@ -4,7 +4,8 @@
    bench/data/batch/ and runs ``fingerlog batch`` on it with 1 and 2 workers
    into fresh stores: jobs/s and MB/s (uncompressed log bytes) and the 2/1 ratio.
 2. Writes a store of at least 1 million hits (synthetic BuildScans through the
-   public writer) and times every report view and a few typical ad-hoc queries.
+   public writer) and times every report view and a few typical ad-hoc queries,
+   then the same on a compacted copy (``fingerlog compact``) and their ratio.
 
 Sizes: FINGERLOG_BENCH_JOBS (default 400 jobs), FINGERLOG_BENCH_HITS (default 1,000,000).
 """
@@ -25,7 +26,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from archive_gen import generate_archive, write_rules  # noqa: E402
 
 from fingerlog.records import Build, BuildScan, Event, Hit  # noqa: E402
-from fingerlog.store import RuleRow, open_store, write_build_scan  # noqa: E402
+from fingerlog.store import SCHEMA_VERSION, RuleRow, open_store, write_build_scan  # noqa: E402
+from fingerlog.store.compact import compact_store  # noqa: E402
 from fingerlog.store.reports import REPORTS  # noqa: E402
 
 DATA = REPO / "bench" / "data" / "batch"
@@ -57,7 +59,8 @@ def bench_batch(jobs_count: int) -> None:
 
 def synthetic_store(store: Path, hits_wanted: int) -> int:
     """A store of ``hits_wanted`` hits over builds of 30 days, 40 rules, every status."""
-    if (store / "done").exists():
+    marker = store / "fingerlog-store.json"
+    if (store / "done").exists() and marker.exists() and f'"schema_version": {SCHEMA_VERSION}' in marker.read_text():
         return int((store / "done").read_text())
     shutil.rmtree(store, ignore_errors=True)
     rules = [RuleRow(f"rule-{r:02d}", f'message:"failure {r}"', title=f"failure {r}") for r in range(40)]
@@ -83,22 +86,39 @@ def synthetic_store(store: Path, hits_wanted: int) -> int:
     return total
 
 
-def bench_reports(hits_wanted: int) -> None:
-    store = DATA / "report-store"
-    started = time.perf_counter()
-    total = synthetic_store(store, hits_wanted)
-    print(f"report store: {total:,} hits (built in {time.perf_counter() - started:.1f} s, reused when present)")
+def time_queries(store: Path) -> dict[str, float]:
+    """Seconds to open ``store`` and to run each report view and typical ad-hoc query on it."""
+    timings = {}
     started = time.perf_counter()
     con = open_store(store, days=30)
-    print(f"  {'open store (reads builds)':<28} {time.perf_counter() - started:7.3f} s")
+    timings["open store (reads builds)"] = time.perf_counter() - started
     queries = [(r.name, f"SELECT * FROM {r.view}") for r in REPORTS] + [
         ("count hits", "SELECT count(*) FROM hits"),
         ("hits of one rule, one week", "SELECT count(*) FROM hits WHERE rule_id = 'rule-07' AND day BETWEEN '2024-04-10' AND '2024-04-16'"),
     ]
     for name, sql in queries:
         started = time.perf_counter()
-        rows = con.execute(sql).fetchall()
-        print(f"  {name:<28} {time.perf_counter() - started:7.3f} s  ({len(rows)} rows)")
+        con.execute(sql).fetchall()
+        timings[name] = time.perf_counter() - started
+    con.close()
+    return timings
+
+
+def bench_reports(hits_wanted: int) -> None:
+    store = DATA / "report-store"
+    started = time.perf_counter()
+    total = synthetic_store(store, hits_wanted)
+    print(f"report store: {total:,} hits (built in {time.perf_counter() - started:.1f} s, reused when present)")
+    compacted = DATA / "report-store-compacted"
+    shutil.rmtree(compacted, ignore_errors=True)
+    shutil.copytree(store, compacted)
+    started = time.perf_counter()
+    done = compact_store(compacted)
+    print(f"fingerlog compact: {done.files_read:,} files -> {done.files_written} in {time.perf_counter() - started:.1f} s")
+    per_build, per_day = time_queries(store), time_queries(compacted)
+    print(f"  {'':<28} {'per-build':>9} {'compacted':>9}  ratio")
+    for name, seconds in per_build.items():
+        print(f"  {name:<28} {seconds:8.3f}s {per_day[name]:8.3f}s  {seconds / max(per_day[name], 1e-6):5.1f}x")
 
 
 def main() -> None:

@@ -18,7 +18,6 @@ compaction deletes it.  Like ``tidy``, run it while no batch writes the store.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,9 +26,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
-from pyarrow.fs import FSSpecHandler, PyFileSystem
 
 from fingerlog.store.layout import (
     BUILD_TABLES,
@@ -44,7 +40,8 @@ from fingerlog.store.layout import (
     store_path,
 )
 from fingerlog.store.schema import TABLES
-from fingerlog.store.views import open_store, sql_literal
+from fingerlog.store.views import open_store, parts_select
+from fingerlog.store.writer import atomic_parquet
 
 #: rows per Parquet row group, and per batch pulled from DuckDB: memory stays bounded on big days.
 _BATCH_ROWS = 64 * 1024
@@ -83,56 +80,6 @@ def _already_compact(files: list[Path]) -> bool:
     return len(merges) == 1 and next(iter(merges)).startswith(f"{MERGE_COLUMN}=") and merged_builds
 
 
-class _DayFile:
-    """One merged file being written: a temporary name renamed into place when complete."""
-
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path, self.rows = path, 0
-        self.remote = is_remote(path)
-        if not self.remote:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.target = path if self.remote else path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        self.out = self.target.open("wb")
-        self.writer = pq.ParquetWriter(self.out, schema, compression="zstd")
-
-    def write(self, rows: pa.Table) -> None:
-        self.writer.write_table(rows)
-        self.rows += rows.num_rows
-
-    def commit(self) -> None:
-        self.writer.close()
-        self.out.close()
-        if not self.remote:
-            os.replace(self.target, self.path)
-
-    def discard(self) -> None:
-        self.writer.close()
-        self.out.close()
-        if not self.remote:
-            self.target.unlink(missing_ok=True)
-
-
-def _source(con: duckdb.DuckDBPyConnection, root: Path, table: str, files: list[Path], merged: bool) -> str:
-    """SQL reading exactly ``files`` (parts of ``table``) with their ``day`` and ``merge`` columns.
-
-    DuckDB reads local files itself (several times faster than a pyarrow dataset
-    over many small files); remote ones come through a pyarrow dataset over fsspec.
-    """
-    keys = ("day", MERGE_COLUMN) if merged else ("day",)
-    merge = "" if merged else f", '' AS {MERGE_COLUMN}"
-    if not is_remote(root):
-        listed = ", ".join(sql_literal(str(f)) for f in files)
-        types = ", ".join(f"'{key}': VARCHAR" for key in keys)
-        return f"SELECT *{merge} FROM read_parquet([{listed}], hive_partitioning = true, hive_types = {{{types}}})"
-    partition = pa.schema([(key, pa.string()) for key in keys])
-    base = root / MERGED / table if merged else root / table
-    name = "day_merged" if merged else "day_parts"
-    con.register(name, ds.dataset([f.path for f in files], schema=pa.unify_schemas([TABLES[table].schema, partition]),
-                                  format="parquet", filesystem=PyFileSystem(FSSpecHandler(root.fs)),
-                                  partitioning=ds.partitioning(partition, flavor="hive"), partition_base_dir=base.path))  # fmt: skip
-    return f"SELECT *{merge} FROM {name}"
-
-
 def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str, files: list[Path], merge: str) -> int:
     """Write the current rows of ``table`` that ``files`` hold to the day's merged file; returns the row count.
 
@@ -140,7 +87,8 @@ def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str,
     """
     parts = [f for f in files if f.parent.parent.name == table]
     merged = [f for f in files if f.parent.parent.parent.name == table and f.parent.parent.parent.parent.name == MERGED]
-    sources = [_source(con, root, table, chosen, is_merged) for chosen, is_merged in ((parts, False), (merged, True)) if chosen]
+    sources = [parts_select(root, table, merged=is_merged, files=chosen, con=con, label="day")
+               for chosen, is_merged in ((parts, False), (merged, True)) if chosen]  # fmt: skip
     if not sources:
         return 0
     schema = TABLES[table].schema
@@ -151,15 +99,12 @@ def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str,
     first = next(batches, None)
     if first is None:
         return 0
-    out = _DayFile(merged_path(root, table, day=day, merge=merge), schema)
-    try:
+    rows = 0
+    with atomic_parquet(merged_path(root, table, day=day, merge=merge), schema) as writer:
         for batch in chain([first], batches):
-            out.write(pa.Table.from_batches([batch]).cast(schema))
-    except BaseException:
-        out.discard()
-        raise
-    out.commit()
-    return out.rows
+            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+            rows += batch.num_rows
+    return rows
 
 
 def compact_store(store: str | Path) -> Compaction:

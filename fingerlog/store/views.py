@@ -54,57 +54,70 @@ def _empty_select(name: str) -> str:
     return f"SELECT {', '.join(columns)} WHERE false"
 
 
-def _raw_view(store: Path, name: str) -> str:
-    """``raw_<name>`` over the parts DuckDB finds by glob: one per build, and the merged files of compactions."""
-    if name == "rules":
-        glob = store / "rules" / "*.parquet"
-        source = f"SELECT * FROM read_parquet({sql_literal(str(glob))})" if any(glob.parent.glob(glob.name)) else ""
-        return f"CREATE OR REPLACE VIEW raw_rules AS {source or _empty_select(name)};"
-    sources = []
-    if any((store / name).glob("day=*/*.parquet")):
-        glob = store / name / "day=*" / "*.parquet"
-        sources.append(f"SELECT *, '' AS {MERGE_COLUMN} FROM read_parquet({sql_literal(str(glob))}, hive_partitioning = true, "
-                       "hive_types = {'day': VARCHAR})")  # fmt: skip
-    if merged_files(store, name):
-        glob = store / MERGED / name / "day=*" / f"{MERGE_COLUMN}=*" / "*.parquet"
-        sources.append(f"SELECT * FROM read_parquet({sql_literal(str(glob))}, hive_partitioning = true, "
-                       f"hive_types = {{'day': VARCHAR, '{MERGE_COLUMN}': VARCHAR}})")  # fmt: skip
-    return f"CREATE OR REPLACE VIEW raw_{name} AS {' UNION ALL BY NAME '.join(sources) or _empty_select(name)};"
+def parts_select(
+    store: Path, table: str, *, merged: bool, files: list[Path] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None, label: str = "remote",
+) -> str | None:
+    """SQL selecting the rows of ``table``'s per-build parts (or, ``merged``, of its compacted files), with
+    their ``day`` and ``merge`` columns: all of them, or only ``files``; None when there are none.
 
-
-def _attach_raw(con: duckdb.DuckDBPyConnection, store: Path, name: str) -> None:
-    """Define ``raw_<name>`` in ``con``: DuckDB reads local parts itself, remote ones through pyarrow datasets."""
+    DuckDB reads local files itself; remote ones come through a pyarrow dataset
+    over fsspec (no DuckDB extension), registered in ``con`` as ``<label>_<table>_...``.
+    """
+    base = store / MERGED / table if merged else store / table
+    pattern = f"day=*/{MERGE_COLUMN}=*/*.parquet" if merged else "day=*/*.parquet"
+    keys = ("day", MERGE_COLUMN) if merged else ("day",)
+    merge = "" if merged else f", '' AS {MERGE_COLUMN}"
     if not is_remote(store):
-        con.execute(_raw_view(store, name))
-        return
+        if files is None and not any(base.glob(pattern)):
+            return None
+        source = sql_literal(str(base / pattern)) if files is None else f"[{', '.join(sql_literal(str(f)) for f in files)}]"
+        types = ", ".join(f"'{key}': VARCHAR" for key in keys)
+        return f"SELECT *{merge} FROM read_parquet({source}, hive_partitioning = true, hive_types = {{{types}}})"
     import pyarrow as pa
     import pyarrow.dataset as ds
     from pyarrow.fs import FSSpecHandler, PyFileSystem
 
-    filesystem = PyFileSystem(FSSpecHandler(store.fs))
+    listed = sorted(part.path for part in base.glob(pattern)) if files is None else [f.path for f in files]
+    if not listed or con is None:
+        return None
+    partition = pa.schema([(key, pa.string()) for key in keys])
+    name = f"{label}_{table}_{'merged' if merged else 'parts'}"
+    con.register(name, ds.dataset(listed, schema=pa.unify_schemas([TABLES[table].schema, partition]), format="parquet",
+                                  filesystem=PyFileSystem(FSSpecHandler(store.fs)), partition_base_dir=base.path,
+                                  partitioning=ds.partitioning(partition, flavor="hive")))  # fmt: skip
+    return f"SELECT *{merge} FROM {name}"
+
+
+def _rules_select(store: Path, con: duckdb.DuckDBPyConnection | None) -> str | None:
+    """SQL selecting every rules snapshot; None when there is none."""
+    if not is_remote(store):
+        glob = store / "rules" / "*.parquet"
+        return f"SELECT * FROM read_parquet({sql_literal(str(glob))})" if any(glob.parent.glob(glob.name)) else None
+    import pyarrow.dataset as ds
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    files = sorted(part.path for part in store.glob("rules/*.parquet"))
+    if not files or con is None:
+        return None
+    con.register("remote_rules", ds.dataset(files, schema=TABLES["rules"].schema, format="parquet",
+                                            filesystem=PyFileSystem(FSSpecHandler(store.fs))))  # fmt: skip
+    return "SELECT * FROM remote_rules"
+
+
+def _raw_view(store: Path, name: str, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """``raw_<name>``: every per-build part and merged file of a table (``con`` registers remote datasets)."""
     if name == "rules":
-        files = sorted(part.path for part in store.glob("rules/*.parquet"))
-        if files:
-            con.register("remote_rules", ds.dataset(files, schema=TABLES[name].schema, format="parquet", filesystem=filesystem))
-        source = "SELECT * FROM remote_rules" if files else _empty_select(name)
-        con.execute(f"CREATE OR REPLACE VIEW raw_rules AS {source};")
-        return
-    sources = []
-    for kind, base, pattern, keys in (
-        ("parts", store / name, "day=*/*.parquet", ("day",)),
-        ("merged", store / MERGED / name, f"day=*/{MERGE_COLUMN}=*/*.parquet", ("day", MERGE_COLUMN)),
-    ):
-        files = sorted(part.path for part in base.glob(pattern))
-        if not files:
-            continue
-        partition = pa.schema([(key, pa.string()) for key in keys])
-        schema = pa.unify_schemas([TABLES[name].schema, partition])
-        dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=filesystem,
-                             partitioning=ds.partitioning(partition, flavor="hive"), partition_base_dir=base.path)  # fmt: skip
-        con.register(f"remote_{name}_{kind}", dataset)
-        merge = "" if MERGE_COLUMN in keys else f", '' AS {MERGE_COLUMN}"
-        sources.append(f"SELECT *{merge} FROM remote_{name}_{kind}")
-    con.execute(f"CREATE OR REPLACE VIEW raw_{name} AS {' UNION ALL BY NAME '.join(sources) or _empty_select(name)};")
+        sources = [_rules_select(store, con)]
+    else:
+        sources = [parts_select(store, name, merged=merged, con=con) for merged in (False, True)]
+    found = [source for source in sources if source]
+    return f"CREATE OR REPLACE VIEW raw_{name} AS {' UNION ALL BY NAME '.join(found) or _empty_select(name)};"
+
+
+def _attach_raw(con: duckdb.DuckDBPyConnection, store: Path, name: str) -> None:
+    """Define ``raw_<name>`` in ``con``."""
+    con.execute(_raw_view(store, name, con))
 
 
 def _root(store: str | Path) -> Path:

@@ -14,7 +14,8 @@ import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,19 +44,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` so that ``path`` is either absent, old, or complete."""
+@contextmanager
+def atomic_parquet(path: Path, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
+    """A Parquet writer whose file appears at ``path`` complete, when the block ends without an error.
+
+    Until then ``path`` is absent or keeps its old content: a reader or a
+    re-run never sees a torn file.
+    """
     if is_remote(path):  # object storage: one PUT, visible whole or not at all (there is no rename)
-        with path.open("wb") as out:
-            pq.write_table(table, out, compression="zstd")
+        with path.open("wb") as out, pq.ParquetWriter(out, schema, compression="zstd") as writer:
+            yield writer
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{_TMP_SUFFIX}")
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            yield writer
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` so that ``path`` is either absent, old, or complete."""
+    with atomic_parquet(path, table.schema) as writer:
+        writer.write_table(table)
 
 
 def write_build_scan(

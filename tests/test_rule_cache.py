@@ -84,6 +84,19 @@ def test_the_cached_answer_equals_an_uncached_load_of_the_real_corpus(
     assert_same(load_rules(queries), from_cache)
 
 
+def test_a_hit_hands_back_the_loaders_own_paths_not_stored_copies(cache_dir: Path, rules_dir: Path) -> None:
+    load_rules(rules_dir)
+    files = sorted(rules_dir.glob("*.yaml"))
+    store = cache.RuleCache(cache_dir)
+    slot = store.slot([rules_dir])
+    key = store.key([(str(path), path.read_bytes()) for path in files], cache.CODE_FINGERPRINT or "")
+    parsed = store.get(slot, key, known=files)
+    assert parsed is not None
+    assert [rule.path for rule, _ in parsed if rule is not None] == [files[0], files[1]]
+    assert all(rule.path is files[number] for number, (rule, _) in enumerate(parsed) if rule is not None)
+    assert store.get(slot, key, known=files[:1]) is None  # a reference beyond what the caller holds: a miss
+
+
 # (what changes in the rule directory between two loads): each must be seen by the second load
 EDITS: list[tuple[str, Callable[[Path], None]]] = [
     ("query edited", lambda d: (d / "1001.yaml").write_text(GOOD.replace("No valid host", "No host"))),

@@ -14,11 +14,14 @@ else ``~/.cache/fingerlog/rules``; ``FINGERLOG_NO_CACHE=1`` turns it off.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import io
 import os
 import pickle
 import platform
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +31,7 @@ import fingerlog
 from fingerlog.cachedir import cache_root, put_entry
 
 #: bump when the layout of a cache entry changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: at most this many entries (one per distinct list of rule locations) are kept; the least recently used go.
 MAX_ENTRIES = 32
 #: the packages whose code decides what a rule file parses to (``errors.py``: the exception messages).
@@ -71,6 +74,43 @@ def _running_code_fingerprint() -> str | None:
 CODE_FINGERPRINT: str | None = _running_code_fingerprint()
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection meanwhile: a load makes ~30,000 objects that all stay, so collections
+    triggered in the middle of it find nothing and cost ~20 % of the load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class _Pickler(pickle.Pickler):
+    """Stores the caller's ``known`` objects (the rule files' paths) as their positions in that list."""
+
+    def __init__(self, stream: io.BytesIO, known: Sequence[object]) -> None:
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self._known = {id(item): index for index, item in enumerate(known)}
+
+    def persistent_id(self, obj: object) -> int | None:
+        return self._known.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    """Hands back the caller's own objects for the positions :class:`_Pickler` stored."""
+
+    def __init__(self, stream: io.BufferedReader, known: Sequence[object]) -> None:
+        super().__init__(stream)
+        self._known = known
+
+    def persistent_load(self, pid: object) -> object:
+        if not isinstance(pid, int) or not 0 <= pid < len(self._known):
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        return self._known[pid]
+
+
 class RuleCache:
     """Entries in one directory: one per list of rule locations (its *slot*), checked against a content key."""
 
@@ -92,12 +132,16 @@ class RuleCache:
             digest.update(raw)
         return digest.hexdigest()
 
-    def get(self, slot: str, key: str) -> Any | None:
-        """The value stored under ``slot`` for exactly ``key``, or None (missing, stale or unreadable)."""
+    def get(self, slot: str, key: str, known: Sequence[object] = ()) -> Any | None:
+        """The value stored under ``slot`` for exactly ``key``, or None (missing, stale or unreadable).
+
+        ``known``: the objects given to :meth:`put` to be stored by reference (equal ones, same order:
+        the key must cover them).
+        """
         path = self.directory / f"{slot}{_SUFFIX}"
         try:
-            with path.open("rb") as stream:
-                stored_format, stored_key, value = pickle.load(stream)
+            with path.open("rb") as stream, _collector_paused():
+                stored_format, stored_key, value = _Unpickler(stream, known).load()
         except FileNotFoundError:
             return None
         # an entry may be truncated, from another version or not a pickle at all: any failure is a miss
@@ -111,26 +155,36 @@ class RuleCache:
             pass
         return value
 
-    def put(self, slot: str, key: str, value: Any) -> None:
-        """Store ``value`` under ``slot`` atomically (write a temporary file, rename); failures are ignored."""
+    def put(self, slot: str, key: str, value: Any, known: Sequence[object] = ()) -> None:
+        """Store ``value`` under ``slot`` atomically (write a temporary file, rename); failures are ignored.
+
+        The ``known`` objects inside ``value`` are stored as their positions in ``known`` (see :meth:`get`).
+        """
         try:
-            data = pickle.dumps((CACHE_FORMAT, key, value), protocol=pickle.HIGHEST_PROTOCOL)
+            stream = io.BytesIO()
+            _Pickler(stream, known).dump((CACHE_FORMAT, key, value))
+            data = stream.getvalue()
             put_entry(self.directory / f"{slot}{_SUFFIX}", data, keep=MAX_ENTRIES)
         # a cache that cannot be written only costs the next load its parse, never this one its answer
         except Exception:  # noqa: BLE001, S110
             pass
 
 
-def cached(locations: Sequence[str | Path], files: Sequence[tuple[str, bytes]], compute: Callable[[], T]) -> T:
-    """``compute()``, or what it returned before for these locations, file names and bytes and this code."""
+def cached(locations: Sequence[str | Path], files: Sequence[tuple[str, bytes]], compute: Callable[[], T],
+           known: Sequence[object] = ()) -> T:
+    """``compute()``, or what it returned before for these locations, file names and bytes and this code.
+
+    ``known``: objects the caller holds again on every load (the files' paths, in ``files`` order), which
+    the value refers to: kept out of the entry and handed back as they are (no copy to rebuild).
+    """
     directory = cache_dir()
     if directory is None or CODE_FINGERPRINT is None:
         return compute()
     store = RuleCache(directory)
     slot, key = store.slot(locations), store.key(files, CODE_FINGERPRINT)
-    found = store.get(slot, key)
+    found = store.get(slot, key, known)
     if found is not None:
         return found  # type: ignore[no-any-return]
     value = compute()
-    store.put(slot, key, value)
+    store.put(slot, key, value, known)
     return value

@@ -78,7 +78,7 @@ def load_rules(paths: str | Path | Iterable[str | Path]) -> RuleSet:
         return [(result.rule, result.problems) for result in loaded]
 
     # a read error is not cached: it says what the file system did, not what the file holds
-    parsed = cached(locations, readable, parse) if len(readable) == len(files) else parse()
+    parsed = cached(locations, readable, parse, known=files) if len(readable) == len(files) else parse()
     rules: list[Rule] = []
     seen: dict[str, Path] = {}
     digest = hashlib.sha256()

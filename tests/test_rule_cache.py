@@ -173,13 +173,13 @@ def test_a_changed_code_fingerprint_invalidates(
 def test_the_code_fingerprint_follows_every_parsing_source_file(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     for name in ("query/parser.py", "query/lexer.py", "rules/loader.py", "errors.py", "backends/automata.py",
-                 "engine/scan.py"):
+                 "mapping/__init__.py", "engine/scan.py"):
         (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text(f"# {name}\n")
     before = cache.code_fingerprint(package)
     (package / "engine/scan.py").write_text("# not parsing code\n")
     assert cache.code_fingerprint(package) == before
-    for name in ("query/lexer.py", "rules/loader.py", "errors.py", "backends/automata.py"):
+    for name in ("query/lexer.py", "rules/loader.py", "errors.py", "backends/automata.py", "mapping/__init__.py"):
         (package / name).write_text((package / name).read_text() + "# edited\n")
         after = cache.code_fingerprint(package)
         assert after != before, name

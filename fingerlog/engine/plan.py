@@ -3,12 +3,15 @@
 Compiling ~1,000 queries and a literal database costs far more than scanning a
 small job, so a plan is built once per process and reused for every build the
 process scans (the batch engines call :func:`fingerlog.engine.scan.scan_build`
-once per build).
+once per build).  A rule's matcher is compiled when its first candidate event
+comes (most rules of a pack never see one in a given job); which rules
+Elasticsearch would refuse is known up front all the same, from the refusal
+cache (:mod:`fingerlog.engine.refusals`) or, on a miss, by compiling every rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +22,7 @@ from fingerlog.backends.literals import (
     vanishes,
 )
 from fingerlog.backends.matcher import EventIndex, compile_query
+from fingerlog.engine import refusals
 from fingerlog.engine.filters import BoolProgram, FileQueries, Program, leaf_numbers
 from fingerlog.engine.prefilter import LiteralScanner, make_scanner
 from fingerlog.errors import FingerlogError
@@ -49,6 +53,21 @@ class PlannedRule:
     file_leaves: tuple[Node, ...]
     #: the fields those leaves read (a sub-field with its parent): what a file-level answer depends on.
     file_field_names: tuple[str, ...]
+
+
+class _LazyMatcher:
+    """A rule's matcher compiled when it is first asked about an event, then that matcher's own method."""
+
+    __slots__ = ("_node", "_mapping", "matches")
+
+    def __init__(self, node: Node, mapping: FieldMappings) -> None:
+        self._node, self._mapping = node, mapping
+        self.matches: Callable[[Fields | EventIndex], bool] = self._compile_and_match
+
+    def _compile_and_match(self, event: Fields | EventIndex) -> bool:
+        compiled = compile_query(self._node, self._mapping)
+        self.matches = compiled.matches
+        return compiled.matches(event)
 
 
 def _read_fields(leaves: tuple[Node, ...]) -> tuple[str, ...]:
@@ -88,17 +107,30 @@ class ScanPlan:
     def __init__(self, rules: Iterable[RuleLike], mapping: FieldMappings, *, scanner: str | None = None) -> None:
         self.mapping = mapping
         self.scanner_backend = scanner
+        rules = tuple(rules)
         planned: list[PlannedRule] = []
         #: rules Elasticsearch would refuse under this mapping (id, why): left out, the others still run.
         self.refused: list[tuple[str, str]] = []
-        for rule in rules:
-            try:
-                matcher = compile_query(rule.query, mapping)
-            except FingerlogError as exc:  # e.g. a term analysed into more than 1,024 clauses
-                self.refused.append((rule.id, str(exc)))
+        entry = refusals.entry(rules, mapping)
+        known = refusals.lookup(entry)
+        found: dict[int, str] = {}
+        for position, rule in enumerate(rules):
+            matcher: Matcher
+            if known is not None:
+                why = known.get(position)
+                matcher = _LazyMatcher(rule.query, mapping)
+            else:  # not known for these queries and this code: compile all now, and remember the refusals
+                try:
+                    why, matcher = None, compile_query(rule.query, mapping)
+                except FingerlogError as exc:  # e.g. a term analysed into more than 1,024 clauses
+                    why = found[position] = str(exc)
+            if why is not None:
+                self.refused.append((rule.id, why))
                 continue
             leaves = _file_leaves(rule.query)
             planned.append(PlannedRule(rule.id, rule.query, matcher, leaves, _read_fields(leaves)))
+        if known is None:
+            refusals.remember(entry, found)
         self.rules: tuple[PlannedRule, ...] = tuple(planned)
         #: rule indexes by the file fields their file-level clauses read.
         self.field_groups: dict[tuple[str, ...], tuple[int, ...]] = {}

@@ -34,8 +34,10 @@ from fingerlog.cachedir import cache_root, put_entry
 CACHE_FORMAT = 2
 #: at most this many entries (one per distinct list of rule locations) are kept; the least recently used go.
 MAX_ENTRIES = 32
-#: the packages whose code decides what a rule file parses to (``errors.py``: the exception messages).
-_CODE_PARTS = ("query", "rules", "errors.py", "backends")  # backends: the loader checks /regexp/s with them
+#: the packages whose code decides what a rule file parses to (``errors.py``: the exception messages;
+#: ``backends``: the loader checks /regexp/s with them), and, for the refusal cache
+#: (:mod:`fingerlog.engine.refusals`), which queries a mapping makes Elasticsearch refuse (``mapping``).
+_CODE_PARTS = ("query", "rules", "errors.py", "backends", "mapping")
 _SUFFIX = ".pickle"
 
 T = TypeVar("T")

@@ -8,10 +8,18 @@ should look, which is not always where JavaCC noticed.
 
 from __future__ import annotations
 
+import json
+from typing import Callable
+
 import pytest
 
+from fingerlog.backends.dsl import to_dsl
+from fingerlog.backends.lucene import to_lucene
+from fingerlog.backends.matcher import compile_query
 from fingerlog.errors import FingerlogError
+from fingerlog.mapping import load_mapping
 from fingerlog.query import QueryParseError, SourceLocation, parse_query
+from fingerlog.query.parser import MAX_NESTING
 
 REJECTED = [
     ("a AND", "'AND' needs a clause", (2, 5)),
@@ -76,6 +84,38 @@ def test_absurd_nesting_is_an_error_not_a_crash() -> None:
     parse_query("(" * 200 + "a" + ")" * 200)
     with pytest.raises(QueryParseError, match="nested too deeply"):
         parse_query("(" * 5000 + "a" + ")" * 5000)
+
+
+def _called_from_deep_stack(depth: int, action: Callable[[], object]) -> object:
+    return action() if depth == 0 else _called_from_deep_stack(depth - 1, action)
+
+
+@pytest.mark.parametrize(
+    "template", ["({})", "NOT ({})", "(a OR {})", "message:({})", "-(+({}))"], ids=str
+)
+def test_the_deepest_query_accepted_is_handled_by_every_consumer_and_one_more_level_is_refused(template: str) -> None:
+    """Found by fuzzing: a query nested 200 deep parsed, then the DSL compiler died of a
+    RecursionError. The parser now has a fixed bound, and everything that walks the tree
+    must cope with it even when called from a deep stack (a worker, a test runner)."""
+    per_level = template.count("(")
+    levels = MAX_NESTING // per_level
+    deepest = "message:found"
+    for _ in range(levels):
+        deepest = template.format(deepest)
+    mapping = load_mapping("analyzed")
+    node = parse_query(deepest)
+    consumers: list[Callable[[], object]] = [
+        lambda: parse_query(to_lucene(node)),
+        lambda: json.dumps(to_dsl(node, mapping).value),
+        lambda: compile_query(node, mapping).explain({"message": ("found",)}).render(),
+    ]
+    for consume in consumers:
+        _called_from_deep_stack(300, consume)
+    too_deep = template.format(deepest)
+    with pytest.raises(QueryParseError, match="nested too deeply") as caught:
+        parse_query(too_deep)
+    at = caught.value.span.start  # the caret is under the first '(' one level too deep
+    assert too_deep[at] == "(" and too_deep[:at].count("(") == MAX_NESTING and caught.value.column == at + 1
 
 
 def test_error_is_a_fingerlog_error_with_line_column_and_caret() -> None:

@@ -301,7 +301,9 @@ class DslCompiler(Visitor[Optional[Dsl]]):
 
     def visit_bool(self, node: Bool) -> Dsl | None:
         groups: dict[Occur, list[Dsl]] = {Occur.MUST: [], Occur.SHOULD: [], Occur.MUST_NOT: []}
-        compiled = [(clause, self.visit(clause.query)) for clause in node.clauses]
+        compiled = []
+        for clause in node.clauses:  # a loop, not a comprehension: one stack frame less per nesting level
+            compiled.append((clause, self.visit(clause.query)))
         # a dropped clause moves an AND onto the clause kept before it, as Lucene's addClause does
         for occur, (_, query) in replay_add_clause(
             compiled, lambda pair: pair[0].occur, lambda pair: pair[0].after_and, lambda pair: pair[1] is None

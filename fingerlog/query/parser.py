@@ -34,6 +34,13 @@ from fingerlog.query.nodes import (
 #: more clauses in one BooleanQuery make the whole query fail.
 MAX_CLAUSE_COUNT = 1024
 
+#: How deep groups may nest. Lucene's generated parser recurses per group and stops only
+#: at its thread's stack size; fingerlog sets a fixed bound instead, deep enough for any
+#: real fingerprint and shallow enough that every recursive consumer of the tree (the
+#: matcher, the printers, the DSL compiler) runs within Python's default recursion limit
+#: whatever called it: a deeper query is refused here, not by a RecursionError later.
+MAX_NESTING = 200
+
 #: Lucene's FuzzyQuery.defaultMinSimilarity: what ``term~`` without a number means.
 DEFAULT_FUZZINESS = 2.0
 
@@ -88,6 +95,7 @@ class _Parser:
         self._ahead: list[Token] = []
         self._last_end = 0  # end of the last token consumed: where a node's span ends
         self.levels: list[Level] = []
+        self._depth = 0  # groups open around the current position
 
     # -- token plumbing ---------------------------------------------------
     def peek(self, k: int = 0) -> Token:
@@ -195,7 +203,11 @@ class _Parser:
             field_name = "*" if field_tok.kind is Kind.STAR else self.unescape(field_tok)
         if self.peek().kind is Kind.LPAREN:
             lparen = self.take()
+            if self._depth == MAX_NESTING:
+                raise self.error(f"parentheses nested too deeply (more than {MAX_NESTING} levels)", lparen.span)
+            self._depth += 1
             inner = self.query(field_name)
+            self._depth -= 1
             if self.peek().kind is not Kind.RPAREN:
                 if self.peek().kind is Kind.EOF:
                     raise self.error("'(' is never closed", lparen.span)

@@ -129,6 +129,9 @@ CASES: list[Case] = [
     Case("slop-too-small", 'message:"host valid"~1', both()),
     Case("slop-gap", 'message:"no host"~1', both("sched")),
     Case("keyword-subfield", 'message.raw:"all good"', both("bare")),
+    # the deepest nesting fingerlog accepts (parser.MAX_NESTING; found by fuzzing: the DSL compiler
+    # overflowed); 99 negations, each with its match-all, leave "not good"
+    Case("nested-200-deep", "NOT (" * 99 + "(" * 101 + "message:good" + ")" * 200, both(*(EVERY - {"bare"}))),
 ]
 
 #: (Lucene RegExp, whole term, accepted?): the syntax that differs from Python's ``re``.

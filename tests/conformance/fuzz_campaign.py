@@ -1,0 +1,83 @@
+"""Differential fuzzing campaign against Lucene 4.10 (not part of the test suite).
+
+    python -m tests.conformance.fuzz_campaign --seed 1 --count 20000
+
+Each round draws fresh random documents and queries (``fuzz_grammar``), asks the
+referee and fingerlog about every (query, document) under every shipped mapping
+profile (``differential.compare``: acceptance, error locations, matches, the
+printed query string and the exact DSL), shrinks each disagreement and prints
+it once per kind and shrunk query. Exit status 1 when anything disagreed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from conformance.differential import Disagreement, compare, declaring, shrink  # noqa: E402
+from conformance.fuzz_grammar import FuzzGrammar  # noqa: E402
+from fingerlog.mapping import available_mappings, load_mapping  # noqa: E402
+from lucene_ref import LuceneReferee, missing_requirements  # noqa: E402
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=0, help="first seed; round n uses seed + n")
+    parser.add_argument("--count", type=int, default=2000, help="queries in all (default 2000)")
+    parser.add_argument("--batch", type=int, default=400, help="queries per round (default 400)")
+    parser.add_argument("--docs", type=int, default=40, help="fresh documents per round (default 40)")
+    parser.add_argument("--profile", action="append", help="a mapping profile (default: every shipped one)")
+    parser.add_argument("--no-translations", action="store_true", help="skip the to_lucene and DSL checks")
+    parser.add_argument("--show", type=int, default=30, help="distinct shrunk disagreements to print")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    if why := missing_requirements():
+        print(f"cannot run the referee: {why}", file=sys.stderr)
+        return 2
+    profiles = [load_mapping(name) for name in (args.profile or available_mappings())]
+    seen: set[tuple[str, str]] = set()
+    shown: list[Disagreement] = []
+    total = 0
+    docs_total = 0
+    started = time.monotonic()
+    with LuceneReferee.start() as lucene:
+        for round_ in range((args.count + args.batch - 1) // args.batch):
+            grammar = FuzzGrammar(args.seed + round_)
+            docs = grammar.documents(args.docs)
+            queries = list(grammar.queries(min(args.batch, args.count - round_ * args.batch)))
+            total += len(queries)
+            docs_total += len(docs)
+            for profile in profiles:
+                mapping = declaring(profile, docs)
+                for problem in compare(lucene, queries, docs, mapping, translations=not args.no_translations):
+                    if (problem.kind, problem.query) in seen or len(shown) >= args.show:
+                        seen.add((problem.kind, problem.query))
+                        continue
+                    seen.add((problem.kind, problem.query))
+                    small = shrink(lucene, problem, docs, mapping)
+                    if (small.kind, small.query) in seen and small.query != problem.query:
+                        continue
+                    seen.add((small.kind, small.query))
+                    shown.append(small)
+                    print(small.render(), flush=True)
+            print(
+                f"round {round_} (seed {args.seed + round_}): {total} queries, {docs_total} documents, "
+                f"{len(seen)} disagreeing (query, kind) pairs so far, {time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    print(f"{total} queries x {args.docs} documents per round x {len(profiles)} profiles: {len(shown)} shown")
+    return 1 if seen else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

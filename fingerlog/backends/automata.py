@@ -111,6 +111,59 @@ _Regex = _Chars | _Literal | _AnyString | _EmptyLanguage | _Concat | _Union | _I
 _ANY_CHAR = _Chars(((0, 0x10FFFF),))
 
 
+def _unbounded(inner: _Regex, minimum: int) -> _Regex:
+    """``inner*``, ``inner+``, ``inner{n,}``.
+
+    Lucene 4.10's ``Operations.repeat`` returns an automaton with no states unchanged,
+    and RegExp minimizes an empty language to one: so ``#*``, ``(a#)*`` and ``#{0,}``
+    match nothing, not the empty string (while ``#?`` and ``#{0,2}`` do match it).
+    """
+    return _EmptyLanguage() if _matches_nothing(inner) else _Repeat(inner, minimum, None)
+
+
+def _matches_nothing(node: _Regex) -> bool:
+    """Whether ``node``'s language is empty, decided from its structure.
+
+    Exact except under ``&`` and ``~``, where only the evident cases are seen: an
+    empty side of an intersection, the complement of ``@`` or ``.*``.
+    """
+    if isinstance(node, _EmptyLanguage):
+        return True
+    if isinstance(node, _Chars):
+        return not any(lo <= hi for lo, hi in node.ranges) if not node.negated else _covers_all(node.ranges)
+    if isinstance(node, (_Concat, _Intersection)):
+        return _matches_nothing(node.left) or _matches_nothing(node.right)
+    if isinstance(node, _Union):
+        return _matches_nothing(node.left) and _matches_nothing(node.right)
+    if isinstance(node, _Repeat):
+        return node.minimum > 0 and _matches_nothing(node.inner)
+    if isinstance(node, _Complement):
+        return _matches_everything(node.inner)
+    return False  # literals (even ""), @, numeric intervals
+
+
+def _matches_everything(node: _Regex) -> bool:
+    if isinstance(node, _AnyString):
+        return True
+    if isinstance(node, _Repeat):
+        return node.minimum == 0 and node.maximum is None and node.inner == _ANY_CHAR
+    if isinstance(node, _Union):
+        return _matches_everything(node.left) or _matches_everything(node.right)
+    if isinstance(node, _Complement):
+        return _matches_nothing(node.inner)
+    return False
+
+
+def _covers_all(ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether the inclusive ranges cover every code point (a negated class of them accepts none)."""
+    reach = -1
+    for lo, hi in sorted(ranges):
+        if lo > reach + 1:
+            return False
+        reach = max(reach, hi)
+    return reach >= 0x10FFFF
+
+
 class _Parser:
     """Recursive descent over Lucene's RegExp grammar (RegExp.java, flags ALL)."""
 
@@ -169,9 +222,9 @@ class _Parser:
             if self.match("?"):
                 node = _Repeat(node, 0, 1)
             elif self.match("*"):
-                node = _Repeat(node, 0, None)
+                node = _unbounded(node, 0)
             elif self.match("+"):
-                node = _Repeat(node, 1, None)
+                node = _unbounded(node, 1)
             elif self.match("{"):
                 low = self.integer()
                 high: int | None = low
@@ -179,7 +232,7 @@ class _Parser:
                     high = self.integer() if self.peek("0123456789") else None
                 if not self.match("}"):
                     raise RegexpSyntaxError("expected '}'", self.pos)
-                node = _Repeat(node, low, high)
+                node = _Repeat(node, low, high) if high is not None else _unbounded(node, low)
         return node
 
     def integer(self) -> int:

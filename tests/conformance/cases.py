@@ -168,6 +168,17 @@ REGEXPS: list[tuple[str, str, bool]] = [
     ("<01-20>", "7", False),
     ("*a", "*a", True),  # a leading repeat operator is a literal character
     ("a.*", "a\nb", True),
+    # found by fuzzing: repeating an empty language gives an empty language, not the empty string
+    # (Lucene's Operations.repeat returns a state-less automaton as it is); '?' and {0,n} still allow ""
+    ("#*", "", False),
+    ("#*|a", "a", True),
+    ("a#*", "a", False),
+    ("(a#)*|b", "", False),
+    ("~(@)*", "", False),
+    ("#{0,}", "", False),
+    ("#?", "", True),
+    ("#{0,2}", "", True),
+    ("(#|b)*", "", True),
 ]
 
 #: Patterns Lucene's RegExp parser refuses.

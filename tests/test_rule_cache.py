@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from fingerlog.query.nodes import Bool, Node
 from fingerlog.rules import RuleSet, Severity, cache, load_rules, loader
 
 GOOD = 'query: message:"No valid host was found" AND tags:"screen-n-sch.txt"\ntitle: scheduler\n'
@@ -53,10 +54,17 @@ def entries(where: Path) -> list[Path]:
     return sorted(where.glob("*.pickle")) if where.is_dir() else []
 
 
+def spans(node: Node) -> list[object]:
+    """Every node's source span (equality leaves them out), depth first."""
+    inner = [span for clause in node.clauses for span in spans(clause.query)] if isinstance(node, Bool) else []
+    return [node.span, *inner]
+
+
 def assert_same(first: RuleSet, second: RuleSet) -> None:
     assert second == first
     assert [str(p) for p in second.problems] == [str(p) for p in first.problems]
     assert [r.key_positions for r in second.rules] == [r.key_positions for r in first.rules]
+    assert [spans(r.query) for r in second.rules] == [spans(r.query) for r in first.rules]
 
 
 def test_a_second_load_is_a_cache_hit_with_the_same_rules_problems_and_digest(

@@ -22,6 +22,7 @@ import pickle
 import platform
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,8 +90,35 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: types pickled as usual, looked up first: most objects of an entry are of these.
+_PLAIN = frozenset({str, int, float, bool, type(None), tuple, list, dict, bytes})
+#: per class: its field names when it is a frozen dataclass with slots (query nodes), else None.
+_FROZEN_SLOTS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _frozen_slot_fields(cls: type) -> tuple[str, ...] | None:
+    names = _FROZEN_SLOTS.get(cls, ())
+    if names == ():
+        frozen_slots = is_dataclass(cls) and "__slots__" in cls.__dict__ and cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        names = _FROZEN_SLOTS[cls] = tuple(f.name for f in fields(cls)) if frozen_slots else None
+    return names
+
+
+def _rebuild(cls: type, values: tuple[object, ...]) -> object:
+    """A frozen slotted dataclass from its field values, as its own ``__setstate__`` would make it
+    but without looking its fields up again for each of the ~10,000 nodes of a pack."""
+    names = _FROZEN_SLOTS.get(cls) or _frozen_slot_fields(cls)
+    if names is None or len(names) != len(values):  # the class changed since the entry was written
+        raise pickle.UnpicklingError(f"{cls.__name__}: not the fields stored")
+    new = object.__new__(cls)
+    for name, value in zip(names, values):
+        object.__setattr__(new, name, value)
+    return new
+
+
 class _Pickler(pickle.Pickler):
-    """Stores the caller's ``known`` objects (the rule files' paths) as their positions in that list."""
+    """Stores the caller's ``known`` objects (the rule files' paths) as their positions in that list,
+    and frozen slotted dataclasses (query nodes) as their class and field values (see :func:`_rebuild`)."""
 
     def __init__(self, stream: io.BytesIO, known: Sequence[object]) -> None:
         super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
@@ -98,6 +126,14 @@ class _Pickler(pickle.Pickler):
 
     def persistent_id(self, obj: object) -> int | None:
         return self._known.get(id(obj))
+
+    def reducer_override(self, obj: object) -> Any:
+        cls = type(obj)
+        names = _frozen_slot_fields(cls) if cls not in _PLAIN else None
+        if names is None:
+            return NotImplemented
+        return _rebuild, (cls, tuple(getattr(obj, name) for name in names))
+
 
 
 class _Unpickler(pickle.Unpickler):

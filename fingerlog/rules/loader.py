@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,7 +63,7 @@ def load_rules(paths: str | Path | Iterable[str | Path]) -> RuleSet:
     files: list[Path] = []
     for item in map(Path, locations):
         if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.suffix in RULE_SUFFIXES and p.is_file())
+            found = [item / name for name in _rule_file_names(item)]
             if not found:
                 problems.append(_whole_file(item, Severity.WARNING, "no-rules", "no *.yaml rule files here"))
             files.extend(found)
@@ -95,6 +96,13 @@ def load_rules(paths: str | Path | Iterable[str | Path]) -> RuleSet:
         seen[rule.id] = path
         rules.append(rule)
     return RuleSet(tuple(rules), tuple(problems), digest.hexdigest())
+
+
+def _rule_file_names(directory: Path) -> list[str]:
+    """The names of the rule files in ``directory``, sorted (by name: a pack of ~1,000 files is
+    listed with one ``scandir``, not a ``stat`` and a Path comparison per file)."""
+    with os.scandir(directory) as entries:
+        return sorted(e.name for e in entries if os.path.splitext(e.name)[1] in RULE_SUFFIXES and e.is_file())
 
 
 def _read(path: Path) -> bytes | OSError:

@@ -23,7 +23,7 @@ from archive_gen import generate_archive, write_rules
 from fingerlog.cli import main
 from fingerlog.engine.archive import BuildTask
 from fingerlog.engine.batch import BuildSummary
-from fingerlog.engine.dask_engine import GROUPS_PER_WORKER, MAX_GROUP, TARGET_TASK_SECONDS, Grouper, group_size
+from fingerlog.engine.dask_engine import FIRST_GROUP, MAX_TASK_SECONDS, SPLIT, Grouper, group_size
 from fingerlog.store import open_store
 from fingerlog.store.schema import TABLES
 
@@ -149,26 +149,32 @@ def test_a_scheduler_needs_the_dask_engine(archive, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("mean_seconds", "remaining", "workers", "size"),
     [
-        (None, 10_000, 2, 1),  # nothing measured yet: one build per task
-        (0.001, 10_000, 2, MAX_GROUP),  # tiny builds: grouped, up to the cap (progress stays fine-grained)
-        (0.0, 10_000, 2, MAX_GROUP),
-        (TARGET_TASK_SECONDS / 5, 10_000, 2, 5),  # about TARGET_TASK_SECONDS of work per task
-        (TARGET_TASK_SECONDS * 3, 10_000, 2, 1),  # big builds: one per task
-        (0.001, 2 * GROUPS_PER_WORKER * 3, 2, 3),  # near the end: enough groups left for every worker
-        (0.001, 5, 2, 1),
+        (None, 10_000, 2, FIRST_GROUP),  # nothing measured yet: small first tasks
+        (None, 3, 2, 1),
+        (0.001, 400, 2, 400 // (SPLIT * 2)),  # a share of what remains, so the workers finish together
+        (0.001, 401, 2, 401 // (SPLIT * 2) + 1),  # rounded up
+        (0.001, 5, 2, 2),  # near the end: small tasks
+        (0.001, 1, 2, 1),
+        (MAX_TASK_SECONDS / 50, 10_000, 2, 50),  # no task scans for more than MAX_TASK_SECONDS
+        (0.0, 10_000, 2, 10_000 // (SPLIT * 2)),
+        (MAX_TASK_SECONDS * 3, 10_000, 2, 1),  # big builds: one per task
     ],
 )
-def test_small_builds_are_grouped_by_measured_scan_time(mean_seconds: float | None, remaining: int, workers: int,
-                                                       size: int) -> None:  # fmt: skip
+def test_builds_are_grouped_by_share_of_what_remains_and_scan_time(mean_seconds: float | None, remaining: int,
+                                                                   workers: int, size: int) -> None:  # fmt: skip
     assert group_size(mean_seconds, remaining, workers) == size
 
 
-def test_the_grouper_hands_out_every_build_once_in_order() -> None:
+def test_the_grouper_hands_out_every_build_once_in_order_in_ever_smaller_tasks() -> None:
     tasks = [BuildTask(f"/archive/job-{n}") for n in range(500)]
     grouper = Grouper(tasks, workers=2)
     groups = [grouper.next_group() for _ in range(3)]
     grouper.learn([BuildSummary(t.location, "scanned", duration=0.01) for g in groups for t in g])
     while group := grouper.next_group():
         groups.append(group)
-    assert [len(g) for g in groups[:4]] == [1, 1, 1, MAX_GROUP]
+    sizes = [len(g) for g in groups]
+    assert sizes[:4] == [FIRST_GROUP, FIRST_GROUP, FIRST_GROUP, (500 - 3 * FIRST_GROUP) // (SPLIT * 2)]
+    assert sizes[3:] == sorted(sizes[3:], reverse=True)
+    assert sizes[-1] == 1
+    assert len(groups) < 30, "a few dozen tasks for 500 builds, not one per build"
     assert [t for g in groups for t in g] == tasks

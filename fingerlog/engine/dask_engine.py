@@ -7,13 +7,15 @@ builds' Parquet parts itself, under deterministic names.  A task retried
 because its worker died, or run twice, therefore rewrites the same parts: the
 store never holds a duplicate and never misses a row.
 
-Small builds are grouped so that the scheduler's per-task cost (a few
-milliseconds) stays small next to the scanning: the first builds go one per
-task, and once their scan times are known each task gets about
-``TARGET_TASK_SECONDS`` of work; groups stay small enough that every worker
-gets several of the remaining ones, so the cluster stays busy to the end.
-The driver keeps a bounded window of groups in flight, so its memory does not
-grow with the archive.
+Builds are grouped so that the cluster's cost per task (messages between
+client, scheduler and worker: a few milliseconds of CPU, on the cores the
+scan needs when the cluster is local) is paid a few dozen times per batch,
+not once per build.  Each task takes a share of the builds still unassigned
+(guided self-scheduling): large tasks first, ever smaller ones at the end, so
+the workers finish together.  A task's size is capped by the scan time
+measured so far, so the progress bar moves and a lost worker costs little
+work.  The driver keeps a bounded window of groups in flight, so its memory
+does not grow with the archive.
 
 Starting a cluster is a fixed cost (about a second for 2 local workers), so
 :class:`DaskEngine` starts it while the driver is still planning, and the
@@ -44,14 +46,14 @@ from fingerlog.engine.batch import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-#: seconds of scanning one task aims at: far above Dask's per-task cost (milliseconds).
-TARGET_TASK_SECONDS = 0.25
-#: groups per worker still wanted for what remains: enough for the last ones to balance the load.
-GROUPS_PER_WORKER = 8
-#: the most builds one task scans (progress is reported per task).
-MAX_GROUP = 16
-#: groups queued per worker beyond the one it runs: keeps workers fed, the driver small.
-QUEUED_PER_WORKER = 3
+#: a task takes 1 / (SPLIT x workers) of the builds still unassigned: the last tasks are small.
+SPLIT = 2
+#: the most seconds of scanning one task gets, once scan times are measured (progress, work lost with a worker).
+MAX_TASK_SECONDS = 2.0
+#: builds per task before any scan time is measured (the first tasks also pay each worker's warm-up).
+FIRST_GROUP = 8
+#: groups queued per worker beyond the one it runs: the next is ready when a task ends.
+QUEUED_PER_WORKER = 1
 #: what a worker imports to run the tasks (and the scan engine with it): warm before the first build arrives.
 WORKER_MODULE = __name__
 #: how often a group that raised (it could not write the store) is retried; tasks of a dead
@@ -66,11 +68,12 @@ def scan_group(tasks: Sequence[BuildTask], spec: BatchSpec) -> list[BuildSummary
 
 def group_size(mean_seconds: float | None, remaining: int, workers: int) -> int:
     """How many builds the next task gets, given the mean scan time so far (None: nothing measured yet)."""
+    share = -(-remaining // (SPLIT * workers))  # rounded up: the last builds still go
     if mean_seconds is None:
-        return 1
-    by_time = int(TARGET_TASK_SECONDS / mean_seconds) if mean_seconds > 0 else MAX_GROUP
-    balanced = remaining // (workers * GROUPS_PER_WORKER)
-    return max(1, min(MAX_GROUP, by_time, balanced))
+        cap = FIRST_GROUP
+    else:
+        cap = int(MAX_TASK_SECONDS / mean_seconds) if mean_seconds > 0 else share
+    return max(1, min(share, cap))
 
 
 class Grouper:

@@ -103,16 +103,27 @@ class Grouper:
 def _local_cluster_config() -> dict[str, object]:
     """Dask settings for a cluster this command starts, and so stops within seconds.
 
-    No statistical profiler: it samples every worker thread 100 times a second,
-    a cost on every build.  The event-loop health check ticks once a second,
-    not every 20 ms: it only feeds a warning this command silences (an idle
-    2-worker cluster used 110-120 ms of CPU a second, 50 ms with this: CPU the
-    workers scan with on a small machine).  Worker processes come from a fork
-    server where the platform has one: spawning a fresh interpreter per worker
-    (Dask's default) and stopping it cost about a second each way, a fork
-    costs milliseconds.
+    Each periodic job of Dask's runtime takes CPU from the scan when the
+    cluster shares the driver's machine, so those that only feed dashboards
+    or warnings are off or slowed down (an idle 2-worker cluster with the
+    driver: 110-120 ms of CPU a second with Dask's defaults, about 20 now):
+    no statistical profiler (it samples every worker thread 100 times a
+    second); the event loops' health check once a second, not every 20 ms
+    (it feeds a warning the command silences); each worker's memory checked
+    once a second, not 10 times (a scan holds one build's rows at most, the
+    memory limits stay enforced); the system monitor (CPU, memory, network,
+    disk for the dashboard) every 2 s, without disk counters.  Worker
+    processes come from a fork server where the platform has one: spawning a
+    fresh interpreter per worker (Dask's default) and stopping it cost about
+    a second each way, a fork costs milliseconds.
     """
-    config: dict[str, object] = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s"}
+    config: dict[str, object] = {
+        "distributed.worker.profile.enabled": False,
+        "distributed.admin.tick.interval": "1s",
+        "distributed.worker.memory.monitor-interval": "1s",
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.admin.system-monitor.disk": False,
+    }
     if "forkserver" in multiprocessing.get_all_start_methods():
         config["distributed.worker.multiprocessing-method"] = "forkserver"
     return config

@@ -147,9 +147,16 @@ def _write_job(
 
 
 def _timed(command: list[str]) -> float:
+    """Wall seconds of ``command``; a failed run stops the bench (its time would mean nothing).
+
+    ripgrep exits 1 when nothing matched, which is still a full scan.
+    """
     started = time.perf_counter()
-    subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    if done.returncode not in ((0, 1) if Path(command[0]) == RG else (0,)):
+        sys.exit(f"scan bench: {' '.join(command)} failed (exit {done.returncode})")
+    return seconds
 
 
 def _isal(root: Path) -> float:
@@ -177,6 +184,7 @@ def main() -> None:
     (root / "phrases.txt").write_text("\n".join(phrases) + "\n")
     size = sum(p.stat().st_size for p in (root / "plain").rglob("*") if p.is_file())
     mb = size / 1e6
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"corpus: {mb:,.0f} MB in {sum(1 for p in (root / 'plain').rglob('*') if p.is_file())} files, "
           f"{(root / 'planted').read_text()} planted lines; {len(phrases)} phrases; 925 corpus fingerprints")
     rules = ["--rules", str(QUERIES)]
@@ -186,7 +194,8 @@ def main() -> None:
     empty = root / "empty"
     empty.mkdir(exist_ok=True)
     _timed([str(FINGERLOG), "scan", str(empty), *rules, "--format", "json"])
-    startup = _timed([str(FINGERLOG), "scan", str(empty), *rules, "--format", "json"])
+    # the least of five runs: one run on this shared machine varied by 2x
+    startup = min(_timed([str(FINGERLOG), "scan", str(empty), *rules, "--format", "json"]) for _ in range(5))
     # one untimed run of each tool over the job first (as hyperfine's --warmup): the first timed run
     # was otherwise 1-1.5 s slower than every later one, whichever tool came first
     _timed([str(FINGERLOG), "scan", str(root / "plain" / "job"), *rules, "--format", "json"])
@@ -201,8 +210,8 @@ def main() -> None:
     results["isal decompress j1"] = _isal(root / "gz")
     for name, seconds in results.items():
         print(f"{name:24s} {seconds:8.2f} s  {mb / seconds:8.1f} MB/s")
-    print(f"fingerlog start-up (imports, loading and compiling the rules; in every fingerlog time above): "
-          f"{startup:.2f} s")
+    print(f"fingerlog start-up (imports, loading the rules, planning; in every fingerlog time above; "
+          f"least of 5 runs): {startup:.2f} s")
     console = root / "console" / "job"
     console_mb = sum(p.stat().st_size for p in console.rglob("*") if p.is_file()) / 1e6
     seconds = _timed([str(FINGERLOG), "scan", str(console), *rules, "--format", "json"])
@@ -215,6 +224,7 @@ def main() -> None:
         print(f"ratio fingerlog/ripgrep .gz,   {workers} worker(s): {rg / fl:.2f}x")
     print(f"ratio fingerlog .gz / bare ISA-L decompression (1 core): "
           f"{results['isal decompress j1'] / results['fingerlog gz j1']:.2f}x (target >= 0.8)")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -150,3 +150,14 @@ def test_a_rule_is_known_by_its_text_when_loaded_and_by_its_tree_otherwise(tmp_p
     assert by_text is not None and by_tree is not None and by_text[1] != by_tree[1]
     other = refusals.entry([Planned(rule.id, Phrase("message", "No valid hosts"))], mapping)
     assert other is not None and other[1] != by_tree[1]
+
+
+def test_plan_for_reuses_the_plan_for_equal_rules_and_mapping_only(cache_dir: Path) -> None:
+    openstack, analyzed = load_mapping("openstack"), load_mapping("analyzed")
+    plan = plan_module.plan_for(RULES, openstack)
+    assert plan_module.plan_for(tuple(RULES), openstack) is plan
+    assert plan_module.plan_for([Planned(r.id, r.query) for r in RULES], load_mapping("openstack")) is plan  # equal copies
+    assert plan_module.plan_for(RULES, analyzed) is not plan
+    renamed = [Planned("other", RULES[0].query), *RULES[1:]]
+    assert plan_module.plan_for(renamed, analyzed).rules[0].id == "other"
+    assert [rule.id for rule in plan_module.plan_for(RULES[:1], analyzed).rules] == ["host"]

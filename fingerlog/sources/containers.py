@@ -16,13 +16,16 @@ import posixpath
 import stat
 import tarfile
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from fingerlog.records import SourceError
 from fingerlog.sources.gzipstream import GzipReader
+from fingerlog.sources.streams import UnsupportedData
 
 #: metadata files larger than this are not read ahead (they are still scanned as logs).
 METADATA_LIMIT = 16 << 20
@@ -48,6 +51,16 @@ def is_archive(path: str) -> bool:
     return path.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def display_name(name: str) -> str:
+    """``name`` as it can be shown and stored: bytes that are not UTF-8 (kept by the OS and tar
+    as surrogates) become ``\\xNN``, so a report or a Parquet row never fails on a file name."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
 def common_root(names: list[str]) -> str:
     """``job/`` when every name lies under one top directory (archives made with ``tar c job/``)."""
     tops = {name.split("/", 1)[0] for name in names}
@@ -57,25 +70,40 @@ def common_root(names: list[str]) -> str:
 
 
 def directory_entries(root: Path, errors: list[SourceError]) -> Iterator[Entry]:
-    """Regular files below ``root`` in sorted order; dangling links and specials are recorded."""
+    """Regular files below ``root`` in sorted order; what is not read is recorded.
+
+    Links are followed only to files inside the job (its real location), so a
+    downloaded job cannot make the scan read ``/etc`` or loop; links to
+    directories are not followed (their files are read where they lie).
+    FIFOs, sockets and devices are refused from ``lstat``/``stat`` alone, never opened.
+    """
+    real_root = root.resolve()
     for current, dirs, files in os.walk(root, onerror=lambda exc: _walk_error(root, exc, errors)):
         dirs.sort()
+        for name in [d for d in dirs if Path(current, d).is_symlink()]:
+            dirs.remove(name)
+            rel = display_name(Path(current, name).relative_to(root).as_posix())
+            errors.append(SourceError(rel, "symlink", "a link to a directory: not followed"))
         for name in sorted(files):
             full = Path(current, name)
-            rel = full.relative_to(root).as_posix()
+            rel = display_name(full.relative_to(root).as_posix())
             try:
                 info = full.stat()
-            except OSError as exc:
-                errors.append(SourceError(rel, "unreadable", f"cannot stat: {exc.strerror or exc}"))
+                outside = full.is_symlink() and not full.resolve().is_relative_to(real_root)
+            except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+                errors.append(SourceError(rel, "unreadable", f"cannot stat: {getattr(exc, 'strerror', None) or exc}"))
+                continue
+            if outside:
+                errors.append(SourceError(rel, "symlink", "a link to outside the job directory: not read"))
                 continue
             if not stat.S_ISREG(info.st_mode):
-                errors.append(SourceError(rel, "unreadable", "not a regular file"))
+                errors.append(SourceError(rel, "unreadable", "not a regular file (a FIFO, socket or device): not read"))
                 continue
             yield Entry(rel, info.st_size, info.st_mtime, lambda p=full: open(p, "rb"), True, False)
 
 
 def _walk_error(root: Path, exc: OSError, errors: list[SourceError]) -> None:
-    where = Path(exc.filename).relative_to(root).as_posix() if exc.filename else str(root)
+    where = display_name(Path(exc.filename).relative_to(root).as_posix()) if exc.filename else str(root)
     errors.append(SourceError(where, "unreadable", f"cannot list directory: {exc.strerror or exc}"))
 
 
@@ -106,7 +134,7 @@ def tar_entries(path: Path, root: str, errors: list[SourceError]) -> Iterator[En
             for member in _members(tar, path, errors):
                 if not member.isfile():
                     continue
-                name = _inside(member.name, root)
+                name = display_name(_inside(member.name, root))
                 opener = _tar_opener(tar, member)
                 yield Entry(name, member.size, float(member.mtime), opener, False, True)
     except (tarfile.TarError, OSError, EOFError) as exc:
@@ -125,12 +153,41 @@ def _members(tar: tarfile.TarFile, path: Path, errors: list[SourceError]) -> Ite
         yield member
 
 
+class _TarMember(io.RawIOBase):
+    """A member's bytes read straight from the tar stream, so a cut archive hands over every
+    byte before the cut (``extractfile`` raises on a short read and loses what it read)."""
+
+    def __init__(self, stream: BinaryIO, member: tarfile.TarInfo) -> None:
+        super().__init__()
+        self._stream = stream
+        self._next = member.offset_data
+        self._left = member.size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        self._stream.seek(self._next)  # forward only; in place unless skipped ahead
+        data = self._stream.read(min(len(buffer), self._left))
+        if not data:
+            raise tarfile.ReadError(f"the archive ends {self._left} bytes before the end of this member")
+        n = len(data)
+        buffer[:n] = data
+        self._next += n
+        self._left -= n
+        return n
+
+
 def _tar_opener(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], BinaryIO]:
     def opener() -> BinaryIO:
-        stream = tar.extractfile(member)
-        if stream is None:
-            raise IsADirectoryError(member.name)
-        return stream
+        if member.issparse() or tar.fileobj is None:
+            stream = tar.extractfile(member)
+            if stream is None:
+                raise IsADirectoryError(member.name)
+            return stream
+        return _TarMember(tar.fileobj, member)  # type: ignore[arg-type]
 
     return opener
 
@@ -161,8 +218,52 @@ def zip_entries(path: Path, root: str) -> Iterator[Entry]:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir():
                 continue
-            name = _inside(info.filename, root)
-            yield Entry(name, info.file_size, _zip_mtime(info), lambda i=info: archive.open(i), True, True)
+            name = display_name(_inside(info.filename, root))
+            yield Entry(name, info.file_size, _zip_mtime(info), partial(_zip_member, archive, info), True, True)
+
+
+def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
+    """A zip member's bytes; its CRC is checked after all of them are handed over.
+
+    zipfile checks the CRC inside the read that reaches the end and then
+    raises, losing that read's bytes (for a small member: all of them).  Its
+    own check is switched off (``_expected_crc``, the attribute zipfile keeps
+    for it) and the same check runs here, after the last byte.
+    """
+    try:
+        member = archive.open(info)
+    except (NotImplementedError, RuntimeError) as exc:  # a compression method or encryption zipfile lacks
+        raise UnsupportedData(f"{info.filename}: {exc} (compression method {info.compress_type})") from None
+    member._expected_crc = None  # type: ignore[attr-defined]
+    return _CheckedZipMember(member, info)
+
+
+class _CheckedZipMember(io.RawIOBase):
+    """``member`` read through, its CRC-32 computed per block and compared at the end."""
+
+    def __init__(self, member: BinaryIO, info: zipfile.ZipInfo) -> None:
+        super().__init__()
+        self._member = member
+        self._info = info
+        self._crc = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._member.read1(len(buffer))  # type: ignore[attr-defined]
+        if not data:
+            if self._crc != self._info.CRC:
+                raise zipfile.BadZipFile(f"Bad CRC-32 for file {self._info.filename!r}")
+            return 0
+        self._crc = zlib.crc32(data, self._crc)
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._member.close()
+        super().close()
 
 
 def _zip_mtime(info: zipfile.ZipInfo) -> float | None:

@@ -23,13 +23,12 @@ from fingerlog.records import Build, Event, SourceError
 from fingerlog.sources import containers
 from fingerlog.sources.build import CONSOLE, CONSOLE_TAIL, METADATA_FILES, BuildMetadata
 from fingerlog.sources.containers import Entry
+from fingerlog.sources.content import Content, as_lines, sniff_content
 from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
 from fingerlog.sources.formats import JSONL, RESPONSE, LogFormat, is_search_response
-from fingerlog.sources.streams import BLOCK, READ_ERRORS, guarded
+from fingerlog.sources.streams import BLOCK, READ_ERRORS, guarded, read_error_kind
 
-#: a NUL byte in this many first bytes makes a file binary (skipped, recorded).
-BINARY_PROBE = 8192
 #: bytes of a file's start given to format sniffing.
 SNIFF_BYTES = 64 << 10
 #: extra lines dropped for files with a tag, before lines are grouped (logstash's first filters).
@@ -40,6 +39,13 @@ RECORDS_PER_KIND = 10
 JOB_ROOT_DEPTH = 4
 #: JSON-lines locations: documents already indexed, one per line.
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+
+
+#: files refused after a look at their first block: the kind recorded and why.
+REFUSED: Mapping[Content, tuple[str, str]] = {
+    Content.BINARY: ("binary", "NUL bytes in the first block: not a text log"),
+    Content.ARCHIVE: ("nested-archive", "an archive inside the job: its files are not read (scan it on its own)"),
+}
 
 
 class JobError(FingerlogError):
@@ -62,6 +68,8 @@ class LogFile:
     #: the job's error list: problems met while reading this file land there.
     errors: list[SourceError] = field(repr=False)
     _entry: Entry = field(repr=False)
+    #: how the stored bytes become lines (UTF-16 and bare-CR files are recoded).
+    content: Content = field(default=Content.TEXT, repr=False)
     _pending: BinaryIO | None = field(default=None, repr=False)
     _recorded: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -76,9 +84,9 @@ class LogFile:
         if not self._entry.reopenable:
             raise JobError(f"{self.path}: a streamed archive member can be read only once")
         try:
-            return _open_entry(self._entry, self.path, self.errors)
+            return as_lines(_open_entry(self._entry, self.path, self.errors), self.content, BLOCK)
         except (OSError, *READ_ERRORS) as exc:  # gone or changed since it was listed
-            self.record("unreadable", f"{type(exc).__name__}: {exc}")
+            self.record(read_error_kind(exc), f"{type(exc).__name__}: {exc}")
             return io.BytesIO(b"")
 
     def iter_events(self) -> Iterator[Event]:
@@ -148,12 +156,17 @@ class Job:
             stream = _open_entry(entry, path, self.errors, buffer_size=SNIFF_BYTES)
             head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         except (OSError, *READ_ERRORS) as exc:
-            self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
+            self.errors.append(SourceError(path, read_error_kind(exc), f"{type(exc).__name__}: {exc}"))
             return None
-        if b"\0" in head[:BINARY_PROBE]:
-            self.errors.append(SourceError(path, "binary", "NUL bytes in the first block: not a text log"))
+        content = sniff_content(head)
+        if content in REFUSED:
+            kind, message = REFUSED[content]
+            self.errors.append(SourceError(path, kind, message))
             stream.close()
             return None
+        if content is not Content.TEXT:
+            stream = as_lines(stream, content, SNIFF_BYTES)  # type: ignore[assignment]
+            head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         tags, fmt = classify(path, head)
         drops = tuple(pattern for tag, pattern in TAG_DROPS.items() if tag in tags)
         fields: dict[str, tuple[str, ...]] = {"filename": (path,), "tags": tags}
@@ -165,8 +178,8 @@ class Job:
         # unless reading it again would record its error again.
         if entry.reopenable and len(self.errors) == known_errors:
             stream.close()
-            return LogFile(path, fields, bound, entry.size, self.errors, entry)
-        return LogFile(path, fields, bound, entry.size, self.errors, entry, stream)
+            return LogFile(path, fields, bound, entry.size, self.errors, entry, content)
+        return LogFile(path, fields, bound, entry.size, self.errors, entry, content, stream)
 
     def _jsonl_file(self, entry: Entry) -> Iterator[LogFile]:
         path = strip_compression(entry.name)
@@ -174,16 +187,22 @@ class Job:
             stream = _open_entry(entry, path, self.errors)
             head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         except (OSError, *READ_ERRORS) as exc:
-            self.errors.append(SourceError(path, "unreadable", f"{type(exc).__name__}: {exc}"))
+            self.errors.append(SourceError(path, read_error_kind(exc), f"{type(exc).__name__}: {exc}"))
             return
         fields = {k: (v,) for k, v in self.build.fields.items()}
         fmt = RESPONSE if is_search_response(head) else JSONL
-        yield LogFile(path, fields, fmt, entry.size, self.errors, entry, stream)
+        yield LogFile(path, fields, fmt, entry.size, self.errors, entry, _pending=stream)
 
 
 def _open_entry(entry: Entry, path: str, errors: list[SourceError], buffer_size: int = BLOCK) -> io.BufferedReader:
     return guarded(
-        entry.open(), path, errors, stored_name=entry.name, in_archive=entry.in_archive, buffer_size=buffer_size
+        entry.open(),
+        path,
+        errors,
+        stored_name=entry.name,
+        in_archive=entry.in_archive,
+        buffer_size=buffer_size,
+        size=None if entry.in_archive else entry.size,
     )
 
 

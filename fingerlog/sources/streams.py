@@ -29,6 +29,14 @@ CODECS: dict[str, tuple[str, Callable[[BinaryIO], BinaryIO]]] = {
     ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # type: ignore[dict-item]
 }
 
+class ShrankWhileRead(OSError):
+    """A plain file that ended before the size it had when the job was listed (cut while scanned)."""
+
+
+class UnsupportedData(OSError):
+    """Stored data fingerlog knowingly does not decode (a zip member's compression method, encryption)."""
+
+
 #: exceptions a broken input raises while being read.
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile, ValueError)
 
@@ -69,8 +77,15 @@ def _mostly_text(head: bytes) -> bool:
     return controls * 10 <= len(head)
 
 
+def read_error_kind(exc: BaseException) -> str:
+    """The kind recorded for a file that cannot be opened at all."""
+    return "unsupported" if isinstance(exc, UnsupportedData) else "unreadable"
+
+
 def error_kind(exc: BaseException, name: str, in_archive: bool) -> str:
     """A short kind for a read failure: ``truncated-gzip``, ``corrupt-xz``, ``truncated-archive``..."""
+    if isinstance(exc, ShrankWhileRead):
+        return "changed-while-read"
     if isinstance(exc, zipfile.BadZipFile):
         return "corrupt-archive"
     if isinstance(exc, tarfile.TarError):
@@ -86,7 +101,11 @@ class GuardedRaw(io.RawIOBase):
     """A raw stream over ``inner`` that records the first read error and then reads as ended."""
 
     def __init__(
-        self, inner: BinaryIO, on_error: Callable[[BaseException], None], owned: BinaryIO | None = None
+        self,
+        inner: BinaryIO,
+        on_error: Callable[[BaseException], None],
+        owned: BinaryIO | None = None,
+        expected_size: int | None = None,
     ) -> None:
         super().__init__()
         self._inner = inner
@@ -97,6 +116,8 @@ class GuardedRaw(io.RawIOBase):
         self._readinto = getattr(inner, "readinto1", None) or inner.readinto
         self._on_error = on_error
         self._failed = False
+        #: the size a plain file had when listed: ending short of it is recorded.
+        self._expected_size = expected_size
         #: decompressed bytes delivered so far (the engine's ``bytes_read``).
         self.delivered = 0
 
@@ -112,6 +133,9 @@ class GuardedRaw(io.RawIOBase):
             self._failed = True
             self._on_error(exc)
             return 0
+        if n == 0 and self._expected_size is not None and self.delivered < self._expected_size and len(buffer):
+            self._failed = True
+            self._on_error(ShrankWhileRead(f"the file ended at byte {self.delivered} of the {self._expected_size} it held when listed"))
         self.delivered += n
         return n
 
@@ -133,12 +157,19 @@ def guarded(
     stored_name: str,
     in_archive: bool = False,
     buffer_size: int = BLOCK,
+    size: int | None = None,
 ) -> io.BufferedReader:
     """``raw`` decompressed (by the suffix of ``stored_name``) behind a large buffer;
-    a read error becomes a SourceError in ``errors`` and ends the stream."""
+    a read error becomes a SourceError in ``errors`` and ends the stream.
+
+    ``size``: the stored size when listed; a file read as stored (not decompressed) that ends
+    before it was cut while it was read, and is recorded (``changed-while-read``).
+    """
 
     def record(exc: BaseException) -> None:
         errors.append(SourceError(path, error_kind(exc, stored_name, in_archive), f"{type(exc).__name__}: {exc}"))
 
     inner = decompressing(raw, stored_name)
-    return io.BufferedReader(GuardedRaw(inner, record, raw if inner is not raw else None), buffer_size=buffer_size)
+    plain = inner is raw
+    guard = GuardedRaw(inner, record, None if plain else raw, size if plain else None)
+    return io.BufferedReader(guard, buffer_size=buffer_size)

@@ -1,0 +1,291 @@
+"""Inputs nobody planned for: each is read, or refused with a recorded kind, and the rest of the job goes on.
+
+Every case is a job holding ``screen-good.txt`` (GOOD events, all of which must
+come out) and one odd thing, built from real bytes (real gzip/bz2/xz/tar/zip
+writers, real FIFOs, sockets and symlinks).  A row says which sources give how
+many events and which (path, kind) records the job carries.  What was already
+covered by test_sources_bad_input.py (corrupt/truncated .gz/.bz2/.xz, a 50 MB
+line, invalid UTF-8, a dangling link, a FIFO) is not repeated here.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import json
+import lzma
+import os
+import socket
+import tarfile
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from fingerlog.cli import main
+from fingerlog.sources import open_job
+
+GOOD = 20
+
+
+def _oslo(i: int, word: str = "good") -> bytes:
+    return b"2013-10-18 17:39:43.%03d 2625 ERROR nova.api [-] %s line %d\n" % (i, word.encode(), i)
+
+
+def _lines(word: str, n: int = GOOD) -> bytes:
+    return b"".join(_oslo(i, word) for i in range(n))
+
+
+def _tar(members: list[tuple[str, bytes]], mode: str = "w") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _zip(members: list[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _zip_with_method(method: int) -> bytes:
+    """A stored zip whose headers claim another compression method (97: WavPack, which zipfile lacks)."""
+    data = bytearray(_zip([("screen-x.txt", _lines("x"))], zipfile.ZIP_STORED))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.find(signature) + offset
+        data[at : at + 2] = method.to_bytes(2, "little")
+    return bytes(data)
+
+
+def _zip_with_bad_crc() -> bytes:
+    data = bytearray(_zip([("screen-x.txt", _lines("x"))], zipfile.ZIP_STORED))
+    at = data.find(b"x line 5")
+    data[at] = ord("y")
+    return bytes(data)
+
+
+def _write(name: str, data: bytes) -> Callable[[Path], None]:
+    return lambda job: (job / name).write_bytes(data)
+
+
+def _socket(job: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(job / "screen-sock.txt"))
+
+
+def _deep(job: Path) -> None:
+    where = job.joinpath(*["d"] * 100)
+    where.mkdir(parents=True)
+    (where / "screen-deep.txt").write_bytes(_lines("deep"))
+
+
+def _odd_names(job: Path) -> None:
+    (job / "with space.txt").write_bytes(_lines("space"))
+    (job / "new\nline.txt").write_bytes(_lines("newline"))
+    (job / os.fsdecode(b"latin\xe9.txt")).write_bytes(_lines("latin"))
+
+
+def _links(job: Path) -> None:
+    (job / "sub").mkdir()
+    os.symlink("..", job / "sub" / "up")  # a loop through a directory link
+    os.symlink("self.txt", job / "self.txt")  # a link to itself
+    os.symlink("/etc/hostname", job / "outside.txt")
+    os.symlink("/etc", job / "etc")
+    os.symlink("screen-good.txt", job / "inside.txt")  # inside the job: read
+
+
+DEEP = "/".join(["d"] * 100) + "/screen-deep.txt"
+
+#: (id, what the job gets besides screen-good.txt, events per other source, (path, kind) records)
+CASES: list[tuple[str, Callable[[Path], None], dict[str, int], list[tuple[str, str]]]] = [
+    ("concatenated-gzip-members", _write("screen-x.txt.gz", gzip.compress(_lines("x")) * 2), {"screen-x.txt": 2 * GOOD}, []),
+    ("bz2-file", _write("screen-x.txt.bz2", bz2.compress(_lines("x"))), {"screen-x.txt": GOOD}, []),
+    ("xz-file", _write("screen-x.txt.xz", lzma.compress(_lines("x"))), {"screen-x.txt": GOOD}, []),
+    ("empty-file", _write("screen-empty.txt", b""), {}, []),
+    ("bare-cr-line-ends", _write("screen-cr.txt", _lines("cr").replace(b"\n", b"\r")), {"screen-cr.txt": GOOD}, []),
+    ("utf16-le-with-bom", _write("screen-u16.txt", codecs.BOM_UTF16_LE + _lines("u16").decode().encode("utf-16-le")),
+     {"screen-u16.txt": GOOD}, []),
+    ("utf16-be-crlf-with-bom", _write("screen-u16.txt", codecs.BOM_UTF16_BE
+                                      + _lines("u16").replace(b"\n", b"\r\n").decode().encode("utf-16-be")),
+     {"screen-u16.txt": GOOD}, []),
+    ("utf8-bom", _write("screen-bom.txt", codecs.BOM_UTF8 + _lines("bom")), {"screen-bom.txt": GOOD}, []),
+    ("a-hole-of-nul-bytes-in-a-log", _write("screen-hole.txt", _lines("a", 5) + b"\0" * 4096 + b"\n" + _lines("b", 5)),
+     {"screen-hole.txt": 10}, []),  # the NUL line continues the event before it
+    ("utf16-without-bom-is-binary", _write("screen-u16.txt", _lines("u16").decode().encode("utf-16-le")), {},
+     [("screen-u16.txt", "binary")]),
+    ("only-nul-bytes-are-binary", _write("screen-zeros.txt", b"\0" * 10_000), {}, [("screen-zeros.txt", "binary")]),
+    ("nul-bytes-between-lines-are-binary", _write("screen-nul.txt", _lines("a", 5) + b"\0\0\n" + _lines("b", 5)), {},
+     [("screen-nul.txt", "binary")]),
+    ("tar-inside-the-job", _write("logs.tar", _tar([("screen-x.txt", _lines("x"))])), {},
+     [("logs.tar", "nested-archive")]),
+    ("tar-gz-inside-the-job", _write("logs.tar.gz", _tar([("screen-x.txt", _lines("x"))], "w:gz")), {},
+     [("logs.tar", "nested-archive")]),
+    ("zip-inside-the-job", _write("logs.zip", _zip([("screen-x.txt", _lines("x"))])), {},
+     [("logs.zip", "nested-archive")]),
+    ("fifo", lambda job: os.mkfifo(job / "screen-fifo.txt"), {}, [("screen-fifo.txt", "unreadable")]),
+    ("unix-socket", _socket, {}, [("screen-sock.txt", "unreadable")]),
+    ("symlinks", _links, {"inside.txt": GOOD},
+     [("etc", "symlink"), ("outside.txt", "symlink"), ("self.txt", "unreadable"), ("sub/up", "symlink")]),
+    ("100-directories-deep", _deep, {DEEP: GOOD}, []),
+    ("odd-file-names", _odd_names, {"with space.txt": GOOD, "new\nline.txt": GOOD, "latin\\xe9.txt": GOOD}, []),
+]
+
+
+def _events_and_errors(location: Path) -> tuple[Counter[str], list[tuple[str, str]]]:
+    job = open_job(location)
+    events = Counter(event.source for event in job.events())
+    return events, sorted((error.path, error.kind) for error in job.errors)
+
+
+@pytest.mark.parametrize("make, events, errors", [pytest.param(*case[1:], id=case[0]) for case in CASES])
+def test_an_odd_file_in_a_job_is_read_or_recorded_and_the_rest_is_read(
+    make: Callable[[Path], None], events: dict[str, int], errors: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "screen-good.txt").write_bytes(_lines("good"))
+    make(job)
+    found, recorded = _events_and_errors(job)
+    assert found == Counter({"screen-good.txt": GOOD, **events})
+    assert recorded == sorted(errors)
+
+
+def test_recoded_text_keeps_its_messages_and_line_numbers(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "screen-u16.txt").write_bytes(codecs.BOM_UTF16_LE + "2013-10-18 17:39:43.000 2625 ERROR m [-] caf\u00e9 \u2603\n"
+                                         "2013-10-18 17:39:44.000 2625 ERROR m [-] second\n".encode("utf-16-le"))
+    (job / "screen-cr.txt").write_bytes(b"2013-10-18 17:39:43.000 2625 ERROR m [-] one\r2013-10-18 17:39:44.000 2625 ERROR m [-] two\r")
+    events = [(e.source, e.first_line, e.first("message")) for e in open_job(job).events()]
+    assert events == [
+        ("screen-cr.txt", 1, "[-] one"), ("screen-cr.txt", 2, "[-] two"),
+        ("screen-u16.txt", 1, "[-] caf\u00e9 \u2603"), ("screen-u16.txt", 2, "[-] second"),
+    ]  # fmt: skip
+
+
+#: (id, the archive's name, its bytes, events per source, (path, kind) records)
+ARCHIVES: list[tuple[str, str, bytes, dict[str, int], list[tuple[str, str]]]] = [
+    ("tar-bz2", "job.tar.bz2", _tar([("screen-x.txt", _lines("x"))], "w:bz2"), {"screen-x.txt": GOOD}, []),
+    ("tar-xz", "job.tar.xz", _tar([("screen-x.txt", _lines("x"))], "w:xz"), {"screen-x.txt": GOOD}, []),
+    ("gz-member-in-a-tar", "job.tar", _tar([("job/logs/screen-x.txt.gz", gzip.compress(_lines("x")))]),
+     {"logs/screen-x.txt": GOOD}, []),
+    ("tar-gz-inside-a-zip", "job.zip", _zip([("inner.tar.gz", _tar([("a.txt", b"x\n")], "w:gz")), ("screen-x.txt", _lines("x"))]),
+     {"screen-x.txt": GOOD}, [("inner.tar", "nested-archive")]),
+    ("zip-inside-a-tar", "job.tar", _tar([("inner.zip", _zip([("a.txt", b"x\n")])), ("screen-x.txt", _lines("x"))]),
+     {"screen-x.txt": GOOD}, [("inner.zip", "nested-archive")]),
+    ("zip-member-with-a-bad-crc", "job.zip", _zip_with_bad_crc(), {"screen-x.txt": GOOD},
+     [("screen-x.txt", "corrupt-archive")]),
+    ("zip-member-with-an-unsupported-method", "job.zip", _zip_with_method(97), {}, [("screen-x.txt", "unsupported")]),
+    ("tar-cut-inside-a-member", "job.tar", _tar([("screen-x.txt", _lines("x", 200))])[: 512 + 5 * len(_oslo(0, "x"))],
+     {"screen-x.txt": 5}, [("job.tar", "truncated-archive"), ("screen-x.txt", "truncated-archive")]),
+    ("member-names-escaping-the-archive", "job.tar",
+     _tar([("../../escaped.txt", _lines("a")), ("/etc/absolute.txt", _lines("b")), ("ok/screen-x.txt", _lines("x"))]),
+     {"../../escaped.txt": GOOD, "etc/absolute.txt": GOOD, "ok/screen-x.txt": GOOD}, []),
+    ("zip-member-names-escaping-the-archive", "job.zip", _zip([("../escaped.txt", _lines("a")), ("ok/screen-x.txt", _lines("x"))]),
+     {"../escaped.txt": GOOD, "ok/screen-x.txt": GOOD}, []),
+]
+
+
+@pytest.mark.parametrize("name, data, events, errors", [pytest.param(*case[1:], id=case[0]) for case in ARCHIVES])
+def test_an_odd_archive_is_read_or_recorded_and_nothing_is_written(
+    name: str, data: bytes, events: dict[str, int], errors: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    where = tmp_path / "in" / "deeper"
+    where.mkdir(parents=True)
+    (where / name).write_bytes(data)
+    found, recorded = _events_and_errors(where / name)
+    assert found == Counter(events)
+    assert recorded == sorted(errors)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["in", "deeper", name])  # nothing extracted
+
+
+@pytest.mark.slow
+def test_a_decompression_bomb_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
+    """200 MB of NULs (200 KB gzipped) is refused from its first block; 200 MB of log lines are read
+    as any big log, a block at a time (no ratio cap: memory does not grow with the file)."""
+    import resource
+
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "screen-zeros.txt.gz").write_bytes(gzip.compress(b"\0" * (200 << 20), 1))
+    (job / "screen-text.txt.gz").write_bytes(gzip.compress(_oslo(1, "bomb") * (4 << 20), 1))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = CliRunner().invoke(main, ["scan", str(job), "--format", "json"], catch_exceptions=False)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert result.exit_code == 0
+    assert [(e["path"], e["kind"]) for e in json.loads(result.stdout)["errors"]] == [("screen-zeros.txt", "binary")]
+    assert grown_mb < 400  # the scan's 32 MiB chunks and their copies, never the 200 MB file
+
+
+def test_ten_thousand_tiny_files_are_each_read(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    job.mkdir()
+    for i in range(10_000):
+        (job / f"f{i:05d}.txt").write_bytes(_oslo(i % 1000, "tiny"))
+    found, recorded = _events_and_errors(job)
+    assert len(found) == 10_000 and set(found.values()) == {1} and recorded == []
+
+
+def test_a_file_cut_while_being_read_is_recorded_with_what_it_held(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    job.mkdir()
+    data = _lines("a", 1000) * 60  # 3 MB: more than the first read's buffer
+    (job / "screen-shrinks.txt").write_bytes(data)
+    opened = open_job(job)
+    (logfile,) = list(opened.files())
+    with logfile.open_stream() as stream:
+        first = stream.read(100)
+        os.truncate(job / "screen-shrinks.txt", 2 << 20)
+        rest = stream.read()
+    assert first + rest == data[: 2 << 20]
+    assert [(e.path, e.kind) for e in opened.errors] == [("screen-shrinks.txt", "changed-while-read")]
+
+
+#: (id, location, exit code, what stderr names)
+MISSING: list[tuple[str, Callable[[Path], Path], int, str]] = [
+    ("no-such-path", lambda tmp: tmp / "nowhere", 1, "no such file or directory"),
+    ("a-fifo-as-the-location", lambda tmp: (os.mkfifo(tmp / "fifo"), tmp / "fifo")[1], 1, "not a directory, a log file"),
+    ("an-archive-that-is-not-one", lambda tmp: (_write("job.zip", b"not a zip")(tmp), tmp / "job.zip")[1], 1,
+     "not a readable zip archive"),
+]
+
+
+@pytest.mark.parametrize("location, code, message", [pytest.param(*case[1:], id=case[0]) for case in MISSING])
+def test_a_location_that_cannot_be_read_is_a_clear_error(
+    location: Callable[[Path], Path], code: int, message: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(main, ["scan", str(location(tmp_path))])
+    assert result.exit_code == code
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_log_file_given_as_the_job_is_scanned(tmp_path: Path) -> None:
+    (tmp_path / "screen-n-api.txt").write_bytes(_lines("alone"))
+    found, recorded = _events_and_errors(tmp_path / "screen-n-api.txt")
+    assert found == Counter({"screen-n-api.txt": GOOD}) and recorded == []
+
+
+def test_refused_files_are_rows_of_the_store_and_odd_names_are_storable(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "screen-good.txt").write_bytes(_lines("good"))
+    _odd_names(job)
+    (job / "inner.zip").write_bytes(_zip([("a.txt", b"x\n")]))
+    os.symlink("/etc/hostname", job / "outside.txt")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["scan", str(job), "--out", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "inner.zip: nested-archive" in result.output and "outside.txt: symlink" in result.output
+    query = CliRunner().invoke(main, ["sql", str(store), "select path, kind from errors order by path", "--format", "json"])
+    assert json.loads(query.stdout) == [{"path": "inner.zip", "kind": "nested-archive"}, {"path": "outside.txt", "kind": "symlink"}]

@@ -28,6 +28,7 @@ from fingerlog.rules.loader import load_rules
 from fingerlog.store.rules import rule_row
 
 distributed = pytest.importorskip("distributed")
+dask_config = pytest.importorskip("dask.config")
 
 JOBS = 12
 
@@ -123,3 +124,21 @@ def test_workers_that_cannot_import_the_engine_are_one_clear_error(archive: tupl
     assert result.exit_code == 1
     assert result.output.startswith("fingerlog: error: the Dask workers cannot import fingerlog (No module named ")
     assert result.output.count("\n") == 1
+
+
+#: what a cluster the command starts must not spend the scan's CPU on (docs/scale-out.md, "Sizing")
+QUIET_WORKER_SETTINGS = {
+    "distributed.worker.profile.enabled": False,  # no statistical profiler sampling the scan 100 times a second
+    "distributed.admin.tick.interval": "1s",  # event-loop health check
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+}
+
+
+@pytest.mark.slow
+def test_the_workers_of_a_self_started_cluster_run_with_the_quiet_settings() -> None:
+    with DaskEngine(jobs=2) as engine:
+        client = engine.wait()
+        seen = {key: list(client.run(dask_config.get, key).values()) for key in QUIET_WORKER_SETTINGS}
+    assert seen == {key: [value, value] for key, value in QUIET_WORKER_SETTINGS.items()}

@@ -20,6 +20,7 @@ import os
 import socket
 import tarfile
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -73,6 +74,35 @@ def _zip_with_bad_crc() -> bytes:
     at = data.find(b"x line 5")
     data[at] = ord("y")
     return bytes(data)
+
+
+class _Unseekable(io.RawIOBase):
+    """An output zipfile cannot seek back in: it writes each size in a data descriptor after the data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: bytes) -> int:  # type: ignore[override]
+        self.data += b
+        return len(b)
+
+
+def _streamed_zip(members: list[tuple[str, bytes]]) -> bytes:
+    out = _Unseekable()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            with archive.open(name, "w") as member:
+                member.write(data)
+    return bytes(out.data)
+
+
+def _cut(data: bytes, at: bytes, extra: int = 0) -> bytes:
+    """``data`` cut ``extra`` bytes after the first ``at``."""
+    return data[: data.index(at) + extra]
 
 
 def _write(name: str, data: bytes) -> Callable[[Path], None]:
@@ -189,6 +219,9 @@ ARCHIVES: list[tuple[str, str, bytes, dict[str, int], list[tuple[str, str]]]] = 
     ("zip-member-with-an-unsupported-method", "job.zip", _zip_with_method(97), {}, [("screen-x.txt", "unsupported")]),
     ("tar-cut-inside-a-member", "job.tar", _tar([("screen-x.txt", _lines("x", 200))])[: 512 + 5 * len(_oslo(0, "x"))],
      {"screen-x.txt": 5}, [("job.tar", "truncated-archive"), ("screen-x.txt", "truncated-archive")]),
+    ("zip-cut-before-its-central-directory", "job.zip",
+     _cut(_zip([("job/a.txt", _lines("a")), ("job/b.txt", _lines("b"))]), b"PK\x01\x02"),
+     {"a.txt": GOOD, "b.txt": GOOD}, [("job.zip", "truncated-archive")]),
     ("member-names-escaping-the-archive", "job.tar",
      _tar([("../../escaped.txt", _lines("a")), ("/etc/absolute.txt", _lines("b")), ("ok/screen-x.txt", _lines("x"))]),
      {"../../escaped.txt": GOOD, "etc/absolute.txt": GOOD, "ok/screen-x.txt": GOOD}, []),
@@ -210,6 +243,21 @@ def test_an_odd_archive_is_read_or_recorded_and_nothing_is_written(
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["in", "deeper", name])  # nothing extracted
 
 
+def test_a_streamed_zip_cut_inside_a_member_gives_every_line_before_the_cut(tmp_path: Path) -> None:
+    """Sizes after the data (a streamed writer): each member's end is found by inflating it."""
+    data = _streamed_zip([("a.txt", _lines("a", 2000)), ("b.txt", _lines("b", 2000))])
+    cut = data.index(b"b.txt") + 5 + 2000
+    (tmp_path / "job.zip").write_bytes(data[:cut])
+    job = open_job(tmp_path / "job.zip")
+    events = [(e.source, e.first("message")) for e in job.events()]
+    decoded = zlib.decompressobj(-zlib.MAX_WBITS).decompress(data[data.index(b"b.txt") + 5 : cut])
+    whole_lines = decoded.count(b"\n")
+    assert events[:2000] == [("a.txt", f"[-] a line {i}") for i in range(2000)]
+    assert events[2000 : 2000 + whole_lines] == [("b.txt", f"[-] b line {i}") for i in range(whole_lines)]
+    assert 0 < whole_lines <= len(events) - 2000 <= whole_lines + 1  # and the cut line's start
+    assert sorted((e.path, e.kind) for e in job.errors) == [("b.txt", "truncated-archive"), ("job.zip", "truncated-archive")]
+
+
 @pytest.mark.slow
 def test_a_decompression_bomb_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     """200 MB of NULs (200 KB gzipped) is refused from its first block; 200 MB of log lines are read
@@ -228,6 +276,7 @@ def test_a_decompression_bomb_is_streamed_in_bounded_memory(tmp_path: Path) -> N
     assert grown_mb < 400  # the scan's 32 MiB chunks and their copies, never the 200 MB file
 
 
+@pytest.mark.slow
 def test_ten_thousand_tiny_files_are_each_read(tmp_path: Path) -> None:
     job = tmp_path / "job"
     job.mkdir()

@@ -26,6 +26,7 @@ from typing import BinaryIO, Callable, Iterator
 from fingerlog.records import SourceError
 from fingerlog.sources.gzipstream import GzipReader
 from fingerlog.sources.streams import UnsupportedData
+from fingerlog.sources.ziplocal import LocalMemberStream, local_members
 
 #: metadata files larger than this are not read ahead (they are still scanned as logs).
 METADATA_LIMIT = 16 << 20
@@ -220,6 +221,14 @@ def zip_entries(path: Path, root: str) -> Iterator[Entry]:
                 continue
             name = display_name(_inside(info.filename, root))
             yield Entry(name, info.file_size, _zip_mtime(info), partial(_zip_member, archive, info), True, True)
+
+
+def zip_local_entries(path: Path, root: str, errors: list[SourceError]) -> Iterator[Entry]:
+    """Members of a zip that lost its central directory, from their local headers (see ziplocal)."""
+    for member in local_members(path, errors):
+        if not member.name.endswith("/"):
+            name = display_name(_inside(member.name, root))
+            yield Entry(name, member.size or 0, None, partial(LocalMemberStream, path, member), True, True)
 
 
 def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:

@@ -28,6 +28,7 @@ from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
 from fingerlog.sources.formats import JSONL, RESPONSE, LogFormat, is_search_response
 from fingerlog.sources.streams import BLOCK, READ_ERRORS, guarded, read_error_kind
+from fingerlog.sources.ziplocal import is_zip_start, local_members
 
 #: bytes of a file's start given to format sniffing.
 SNIFF_BYTES = 64 << 10
@@ -298,7 +299,9 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
                 for name in METADATA_FILES:
                     _read_zip_metadata(archive, root, name, metadata, errors)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise JobError(f"{path}: not a readable zip archive: {exc}") from None
+            if not is_zip_start(path):
+                raise JobError(f"{path}: not a readable zip archive: {exc}") from None
+            return _open_cut_zip(path, metadata, overrides, errors)
         build = _build(where + "/" + root, metadata, overrides)
         return Job(where, build, errors, partial(containers.zip_entries, path, root), year=metadata.year())
     names, found = containers.tar_survey(path, METADATA_FILES)
@@ -310,6 +313,15 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
             metadata.read(name, found[root + name], name, errors)
     build = _build(where + "/" + root, metadata, overrides)
     return Job(where, build, errors, partial(containers.tar_entries, path, root, errors), year=metadata.year())
+
+
+def _open_cut_zip(path: Path, metadata: BuildMetadata, overrides: Mapping[str, str], errors: list[SourceError]) -> Job:
+    """A zip whose central directory is lost: its members are read from their local headers
+    (build metadata inside it is not read ahead, so ``zuul-info`` fields are missing)."""
+    errors.append(SourceError(path.name, "truncated-archive", "no central directory (cut short?): members read from their local headers"))
+    root = containers.common_root([m.name for m in local_members(path, []) if not m.name.endswith("/")])
+    build = _build(str(path) + "/" + root, metadata, overrides)
+    return Job(str(path), build, errors, partial(containers.zip_local_entries, path, root, errors), year=metadata.year())
 
 
 def _read_zip_metadata(

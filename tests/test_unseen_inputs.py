@@ -338,3 +338,16 @@ def test_refused_files_are_rows_of_the_store_and_odd_names_are_storable(tmp_path
     assert "inner.zip: nested-archive" in result.output and "outside.txt: symlink" in result.output
     query = CliRunner().invoke(main, ["sql", str(store), "select path, kind from errors order by path", "--format", "json"])
     assert json.loads(query.stdout) == [{"path": "inner.zip", "kind": "nested-archive"}, {"path": "outside.txt", "kind": "symlink"}]
+
+
+def test_a_directory_of_jobs_does_not_follow_links_to_directories(tmp_path: Path) -> None:
+    """A link to ``..`` in an archive made the batch walk it again and again (4,000 builds from 20)."""
+    from fingerlog.engine.archive import list_builds
+
+    for job in ("a", "b"):
+        (tmp_path / job / "logs").mkdir(parents=True)
+        (tmp_path / job / "logs" / "screen-x.txt").write_bytes(_lines("x"))
+    (tmp_path / "links").mkdir()
+    os.symlink("..", tmp_path / "links" / "up")
+    os.symlink("/etc", tmp_path / "links" / "etc")
+    assert [p.relative_to(tmp_path).as_posix() for p in list_builds(tmp_path)] == ["a", "b"]

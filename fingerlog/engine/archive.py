@@ -69,11 +69,13 @@ def _is_job_dir(path: Path) -> bool:
 
 
 def _walk(directory: Path) -> Iterator[Path]:
+    """Job locations below ``directory``; links to directories are not followed (a link to
+    ``..`` would loop, one to elsewhere would scan what is not in the archive)."""
     if _is_job_dir(directory):
         yield directory
         return
     for child in sorted(directory.iterdir()):
-        if child.is_dir():
+        if child.is_dir() and not child.is_symlink():
             yield from _walk(child)
         elif _is_single_build(child):
             yield child

@@ -351,3 +351,16 @@ def test_a_directory_of_jobs_does_not_follow_links_to_directories(tmp_path: Path
     os.symlink("..", tmp_path / "links" / "up")
     os.symlink("/etc", tmp_path / "links" / "etc")
     assert [p.relative_to(tmp_path).as_posix() for p in list_builds(tmp_path)] == ["a", "b"]
+
+
+def test_a_manifest_naming_no_build_of_the_archive_is_a_clear_error(tmp_path: Path) -> None:
+    from fingerlog.engine.archive import ArchiveError, plan_builds
+
+    (tmp_path / "archives").mkdir()
+    (tmp_path / "archives" / "job.tar").write_bytes(_tar([("screen-x.txt", _lines("x"))]))
+    manifest = tmp_path / "archives" / "manifest.csv"
+    manifest.write_text("path,build_status\narchives/job.tar,FAILURE\n")  # relative to the wrong directory
+    with pytest.raises(ArchiveError, match="none of its 1 rows names a build"):
+        plan_builds([tmp_path / "archives"], manifest)
+    manifest.write_text("path,build_status\njob.tar,FAILURE\n")
+    assert [t.overrides for t in plan_builds([tmp_path / "archives"], manifest)] == [{"build_status": "FAILURE"}]

@@ -211,7 +211,8 @@ def parse_manifest(text: str, path: str, locate: Callable[[str], str]) -> dict[s
 def plan_builds(archives: Iterable[Path | str], manifest: Path | None = None) -> list[BuildTask]:
     """The builds to scan, each with its manifest fields; duplicates removed, order kept.
 
-    With no ARCHIVE, the manifest's own rows are the builds.
+    With no ARCHIVE, the manifest's own rows are the builds.  A ``manifest`` none of whose
+    rows names a build of the archives is an error (its paths are wrong: nothing would get its fields).
     """
     archives = list(archives)
     fields: dict[str, dict[str, str]] = {}
@@ -232,4 +233,10 @@ def plan_builds(archives: Iterable[Path | str], manifest: Path | None = None) ->
         if location not in seen:
             seen.add(location)
             tasks.append(BuildTask(location, fields.get(location, {})))
+    if manifest and archives and fields and fields.keys().isdisjoint(seen):
+        first = next(iter(fields))
+        raise ArchiveError(
+            f"{manifest}: none of its {len(fields)} rows names a build of the ARCHIVE (a row's path is relative "
+            f"to the manifest's directory; the first row stands for {first})"
+        )
     return tasks

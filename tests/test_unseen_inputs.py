@@ -364,3 +364,18 @@ def test_a_manifest_naming_no_build_of_the_archive_is_a_clear_error(tmp_path: Pa
         plan_builds([tmp_path / "archives"], manifest)
     manifest.write_text("path,build_status\njob.tar,FAILURE\n")
     assert [t.overrides for t in plan_builds([tmp_path / "archives"], manifest)] == [{"build_status": "FAILURE"}]
+
+
+@pytest.mark.parametrize(
+    "text, events, kinds",
+    [
+        pytest.param('{"bar": [\n  {\n    "name": "x"\n  }\n]}\n', 0, ["invalid-json"], id="pretty-printed-document-not-a-response"),
+        pytest.param('{"message": "cut\n{"message": "one"}\n{"message": "two"}\n', 2, ["invalid-json"],
+                     id="json-lines-with-a-broken-first-line"),
+    ],
+)
+def test_a_json_file_is_one_document_or_json_lines(text: str, events: int, kinds: list[str], tmp_path: Path) -> None:
+    (tmp_path / "events.json").write_text(text)
+    job = open_job(tmp_path / "events.json")
+    assert len(list(job.events())) == events
+    assert [e.kind for e in job.errors] == kinds

@@ -229,16 +229,32 @@ class ResponseFormat(DocumentFormat):
 
 
 def is_search_response(head: bytes) -> bool:
-    """Whether a JSON file starting with ``head`` is one search response rather than JSON lines."""
-    first = head.lstrip().split(b"\n", 1)[0].strip()
+    """Whether a JSON file starting with ``head`` is one document (a search response) rather than JSON lines.
+
+    A first line that is not a whole JSON value, followed by a line that is not
+    one either, starts a pretty-printed document: it is read as one response,
+    and one that is not a search response is one ``invalid-json`` record, not
+    one per line.
+    """
+    first, newline, rest = head.lstrip().partition(b"\n")
+    first = first.strip()
     if first == b"{":  # pretty-printed: one object over many lines
         return True
     if not first.startswith(b"{"):
         return False
     try:
         return response_hits(json.loads(first)) is not None
-    except ValueError:  # a line longer than the head: look for the shape of hits.hits
-        return _RESPONSE_HITS.search(first) is not None
+    except ValueError:
+        if not newline:  # a line longer than the head: look for the shape of hits.hits
+            return _RESPONSE_HITS.search(first) is not None
+        return not _is_json_object(rest.lstrip().split(b"\n", 1)[0])  # else a broken first line of JSON lines
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 CONSOLE = LogFormat(

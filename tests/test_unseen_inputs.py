@@ -379,3 +379,29 @@ def test_a_json_file_is_one_document_or_json_lines(text: str, events: int, kinds
     job = open_job(tmp_path / "events.json")
     assert len(list(job.events())) == events
     assert [e.kind for e in job.errors] == kinds
+
+
+@pytest.mark.parametrize(
+    "name, encode",
+    [
+        pytest.param("screen-n-api.txt", lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"), id="utf16-le"),
+        pytest.param("screen-n-api.txt", lambda text: text.replace("\n", "\r").encode(), id="bare-cr"),
+        pytest.param("screen-n-api.txt.gz", lambda text: gzip.compress(codecs.BOM_UTF16_BE + text.encode("utf-16-be")),
+                     id="gzipped-utf16-be"),
+    ],
+)
+def test_the_scan_finds_fingerprints_in_recoded_files(name: str, encode: Callable[[str], bytes], tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "1.yaml").write_text('query: message:"Deadlock found" AND tags:"screen-n-api.txt"\n')
+    job = tmp_path / "job"
+    job.mkdir()
+    text = "".join(f"2013-10-18 17:39:43.{i:03d} 2625 ERROR nova.db [-] line {i}\n" for i in range(50))
+    text += "2013-10-18 17:39:44.000 2625 ERROR nova.db [-] Deadlock found when trying to get lock\n"
+    (job / name).write_bytes(encode(text))
+    result = CliRunner().invoke(main, ["scan", str(job), "--rules", str(rules), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    hits = [(hit["rule_id"], hit["filename"], hit["first_line"], hit["message"]) for hit in report["hits"]]
+    assert hits == [("1", "screen-n-api.txt", 51, "[-] Deadlock found when trying to get lock")]
+    assert report["errors"] == []

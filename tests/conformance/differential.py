@@ -202,6 +202,55 @@ def _greedy(items: list[Any], still_fails: Callable[[list[Any]], bool]) -> list[
     return items
 
 
+def _drop_groups(text: str, still_fails: Callable[[str], bool]) -> str:
+    """Delete whole bracketed groups ``(...)``, ``[...}``, ``"..."``, or unwrap ``(...)`` to its inside."""
+    i = 0
+    while i < len(text):
+        close = _closing(text, i)
+        if close is not None:
+            for candidate in (text[:i] + text[close + 1 :], text[:i] + text[i + 1 : close] + text[close + 1 :]):
+                if candidate.strip() and still_fails(candidate):
+                    text = candidate
+                    break
+            else:
+                i += 1
+            continue
+        i += 1
+    return text
+
+
+def _closing(text: str, start: int) -> int | None:
+    """Where the group opening at ``start`` closes (no escapes considered: shrinking only tries)."""
+    pairs = {"(": ")", "[": "]}", "{": "]}", '"': '"'}
+    if text[start] not in pairs:
+        return None
+    depth = 0
+    for j in range(start + 1, len(text)):
+        if text[j] in pairs[text[start]] and depth == 0:
+            return j
+        if text[j] == "(" and text[start] == "(":
+            depth += 1
+        elif text[j] == ")" and text[start] == "(":
+            depth -= 1
+    return None
+
+
+def _drop_chunks(text: str, still_fails: Callable[[str], bool]) -> str:
+    """Delete runs of characters, halving the run length down to one (a simple ddmin)."""
+    size = max(1, len(text) // 2)
+    while True:
+        i = 0
+        while i < len(text):
+            candidate = text[:i] + text[i + size :]
+            if candidate and still_fails(candidate):
+                text = candidate
+            else:
+                i += size
+        if size == 1:
+            return text
+        size //= 2
+
+
 def shrink(lucene: Any, found: Disagreement, docs: Sequence[Doc], mapping: FieldMappings) -> Disagreement:
     """A smaller query (and document) showing the same kind of disagreement."""
 
@@ -214,12 +263,13 @@ def shrink(lucene: Any, found: Disagreement, docs: Sequence[Doc], mapping: Field
                 return problem
         return None
 
-    best = found
-    pieces = _greedy(_pieces(found.query), lambda p: reproduces("".join(p), best.doc) is not None)
-    query = "".join(pieces)
-    if len(query) < 120:  # then character by character
-        query = "".join(_greedy(list(query), lambda c: reproduces("".join(c), best.doc) is not None))
-    best = reproduces(query, best.doc) or best
+    def fails(query: str) -> bool:
+        return reproduces(query, found.doc) is not None
+
+    query = "".join(_greedy(_pieces(found.query), lambda pieces: fails("".join(pieces))))
+    for _ in range(2):  # removing a group can make a run removable, and the reverse
+        query = _drop_chunks(_drop_groups(query, fails), fails)
+    best = reproduces(query, found.doc) or found
     if best.doc is not None:
         doc = best.doc
         fields = _greedy(list(doc["fields"].items()), lambda f: reproduces(query, {**doc, "fields": dict(f)}) is not None)

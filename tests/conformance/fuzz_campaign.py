@@ -15,14 +15,18 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
+import yaml  # noqa: E402
+
 from conformance.differential import Disagreement, compare, declaring, shrink  # noqa: E402
 from conformance.fuzz_grammar import FuzzGrammar  # noqa: E402
 from fingerlog.mapping import available_mappings, load_mapping  # noqa: E402
+from fingerlog.sources import load_sample_events  # noqa: E402
 from lucene_ref import LuceneReferee, missing_requirements  # noqa: E402
 
 
@@ -34,8 +38,23 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=40, help="fresh documents per round (default 40)")
     parser.add_argument("--profile", action="append", help="a mapping profile (default: every shipped one)")
     parser.add_argument("--no-translations", action="store_true", help="skip the to_lucene and DSL checks")
+    parser.add_argument(
+        "--corpus", type=Path, help="the shared corpus: a third of the queries become mutants of its fingerprints"
+        " and its real sample events join each round's documents"
+    )
     parser.add_argument("--show", type=int, default=30, help="distinct shrunk disagreements to print")
     return parser.parse_args(argv)
+
+
+def _corpus(root: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """The elastic-recheck fingerprints and the real sample events of the shared corpus."""
+    recheck = root / "elastic-recheck"
+    queries = [yaml.safe_load(path.read_text(encoding="utf-8"))["query"] for path in sorted(recheck.glob("queries/*.yaml"))]
+    docs = []
+    for path in sorted(recheck.glob("samples/samples/bug-*.json")) + sorted(recheck.glob("samples/logstash/*.json")):
+        for event in load_sample_events(path):
+            docs.append({"_id": f"{path.name}#{event.event_id}", "fields": {k: list(v) for k, v in event.fields.items()}})
+    return queries, docs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot run the referee: {why}", file=sys.stderr)
         return 2
     profiles = [load_mapping(name) for name in (args.profile or available_mappings())]
+    seeds, real_docs = _corpus(args.corpus) if args.corpus else ([], [])
     seen: set[tuple[str, str]] = set()
     shown: list[Disagreement] = []
     total = 0
@@ -52,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     with LuceneReferee.start() as lucene:
         for round_ in range((args.count + args.batch - 1) // args.batch):
             grammar = FuzzGrammar(args.seed + round_)
-            docs = grammar.documents(args.docs)
-            queries = list(grammar.queries(min(args.batch, args.count - round_ * args.batch)))
+            docs = grammar.documents(args.docs) + grammar.rng.sample(real_docs, min(len(real_docs), args.docs // 4))
+            queries = list(grammar.queries(min(args.batch, args.count - round_ * args.batch), seeds))
             total += len(queries)
             docs_total += len(docs)
             for profile in profiles:

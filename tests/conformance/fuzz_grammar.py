@@ -14,6 +14,7 @@ says what a query means.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -315,6 +316,34 @@ class FuzzGrammar:
     def documents(self, count: int) -> list[dict[str, Any]]:
         return [self.document(f"d{n}") for n in range(count)]
 
-    def queries(self, count: int) -> Iterator[str]:
+    def queries(self, count: int, seeds: list[str] | None = None) -> Iterator[str]:
+        """``count`` queries; with ``seeds`` (real fingerprints), a third are mutants of them."""
         for _ in range(count):
-            yield self.query()
+            yield self.mutant(self.rng.choice(seeds)) if seeds and self.rng.random() < 0.33 else self.query()
+
+    def mutant(self, query: str) -> str:
+        """A real query with a few pieces changed: what a person editing a fingerprint writes."""
+        rng = self.rng
+        pieces = re.split(r"(\s+)", query)
+        words = [i for i, piece in enumerate(pieces) if piece.strip()]
+        for _ in range(rng.randint(1, 3)):
+            if not words:
+                break
+            i = rng.choice(words)
+            piece = pieces[i]
+            roll = rng.random()
+            if roll < 0.2:
+                pieces[i] = {"AND": "OR", "OR": "AND", "NOT": "-"}.get(piece, "NOT " + piece)
+            elif roll < 0.35:
+                pieces[i] = piece.replace('"', "", 2)
+            elif roll < 0.5:
+                pieces[i] = piece.lower()
+            elif roll < 0.6:
+                pieces[i] = piece + rng.choice(["*", "~", "~1", "^2", '"', ")", "\\"])
+            elif roll < 0.75 and ":" in piece:
+                pieces[i] = rng.choice(FIELDS) + piece[piece.index(":") :]
+            elif roll < 0.9:
+                pieces[i] = self.leaf()
+            else:
+                pieces[i] = f"({piece} {rng.choice(['OR', 'AND', ''])} {self.leaf()})"
+        return "".join(pieces)

@@ -105,6 +105,21 @@ def _cut(data: bytes, at: bytes, extra: int = 0) -> bytes:
     return data[: data.index(at) + extra]
 
 
+def _tar_with_links() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, kind, target in (("logs/latest", tarfile.SYMTYPE, "/var/log"), ("logs/again.txt", tarfile.LNKTYPE, "logs/x.txt"),
+                                   ("logs/fifo", tarfile.FIFOTYPE, ""), ("logs/sub", tarfile.DIRTYPE, "")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tar.addfile(info)
+        info = tarfile.TarInfo("logs/x.txt")
+        data = _lines("x")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def _write(name: str, data: bytes) -> Callable[[Path], None]:
     return lambda job: (job / name).write_bytes(data)
 
@@ -222,6 +237,8 @@ ARCHIVES: list[tuple[str, str, bytes, dict[str, int], list[tuple[str, str]]]] = 
     ("zip-cut-before-its-central-directory", "job.zip",
      _cut(_zip([("job/a.txt", _lines("a")), ("job/b.txt", _lines("b"))]), b"PK\x01\x02"),
      {"a.txt": GOOD, "b.txt": GOOD}, [("job.zip", "truncated-archive")]),
+    ("links-and-a-fifo-stored-in-a-tar", "job.tar", _tar_with_links(), {"x.txt": GOOD},
+     [("again.txt", "symlink"), ("fifo", "unreadable"), ("latest", "symlink")]),
     ("member-names-escaping-the-archive", "job.tar",
      _tar([("../../escaped.txt", _lines("a")), ("/etc/absolute.txt", _lines("b")), ("ok/screen-x.txt", _lines("x"))]),
      {"../../escaped.txt": GOOD, "etc/absolute.txt": GOOD, "ok/screen-x.txt": GOOD}, []),

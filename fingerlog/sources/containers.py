@@ -134,12 +134,24 @@ def tar_entries(path: Path, root: str, errors: list[SourceError]) -> Iterator[En
         with open_tar(path) as tar:
             for member in _members(tar, path, errors):
                 if not member.isfile():
+                    _record_other_member(member, root, errors)
                     continue
                 name = display_name(_inside(member.name, root))
                 opener = _tar_opener(tar, member)
                 yield Entry(name, member.size, float(member.mtime), opener, False, True)
     except (tarfile.TarError, OSError, EOFError) as exc:
         errors.append(SourceError(path.name, "truncated-archive", f"{type(exc).__name__}: {exc}"))
+
+
+def _record_other_member(member: tarfile.TarInfo, root: str, errors: list[SourceError]) -> None:
+    """Links and special files stored in a tar are not read; only directories pass unrecorded."""
+    if member.isdir():
+        return
+    name = display_name(_inside(member.name, root))
+    if member.issym() or member.islnk():
+        errors.append(SourceError(name, "symlink", f"a link inside the archive (to {member.linkname}): not followed"))
+    else:
+        errors.append(SourceError(name, "unreadable", "not a regular file (a FIFO or device) in the archive: not read"))
 
 
 def _members(tar: tarfile.TarFile, path: Path, errors: list[SourceError]) -> Iterator[tarfile.TarInfo]:

@@ -50,7 +50,7 @@ def codec_for(name: str) -> str | None:
 MAGIC: dict[str, bytes] = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ\x00"}
 
 
-def decompressing(raw: BinaryIO, name: str) -> BinaryIO:
+def decompressing(raw: BinaryIO, name: str) -> tuple[BinaryIO, str | None]:
     """``raw`` decompressed by what its first bytes are; the suffix of ``name`` only breaks ties.
 
     Log servers often send ``.gz`` files with ``Content-Encoding: gzip``, so an
@@ -58,17 +58,18 @@ def decompressing(raw: BinaryIO, name: str) -> BinaryIO:
     may lack its suffix.  A stream with a codec's magic bytes is decompressed
     whatever its name; one with a compression suffix but no magic is read as
     text when it looks like text, and else handed to the codec (which then
-    reports it corrupt).
+    reports it corrupt).  Returns the stream and the suffix of the codec used
+    (None: read as stored), which names the kind of a later read error.
     """
     peekable = raw if hasattr(raw, "peek") else io.BufferedReader(raw, BLOCK)  # type: ignore[arg-type]
     head = peekable.peek(512)[:512]
     for suffix, magic in MAGIC.items():
         if head.startswith(magic):
-            return CODECS[suffix][1](peekable)
+            return CODECS[suffix][1](peekable), suffix
     suffix = codec_for(name)
     if suffix is None or (head and b"\x00" not in head and _mostly_text(head)):
-        return peekable
-    return CODECS[suffix][1](peekable)
+        return peekable, None
+    return CODECS[suffix][1](peekable), suffix
 
 
 def _mostly_text(head: bytes) -> bool:
@@ -83,7 +84,10 @@ def read_error_kind(exc: BaseException) -> str:
 
 
 def error_kind(exc: BaseException, name: str, in_archive: bool) -> str:
-    """A short kind for a read failure: ``truncated-gzip``, ``corrupt-xz``, ``truncated-archive``..."""
+    """A short kind for a read failure: ``truncated-gzip``, ``corrupt-xz``, ``truncated-archive``...
+
+    ``name`` ends with the suffix of the codec that decoded the stream (``""``: none did).
+    """
     if isinstance(exc, ShrankWhileRead):
         return "changed-while-read"
     if isinstance(exc, zipfile.BadZipFile):
@@ -166,10 +170,11 @@ def guarded(
     before it was cut while it was read, and is recorded (``changed-while-read``).
     """
 
-    def record(exc: BaseException) -> None:
-        errors.append(SourceError(path, error_kind(exc, stored_name, in_archive), f"{type(exc).__name__}: {exc}"))
+    inner, codec = decompressing(raw, stored_name)
 
-    inner = decompressing(raw, stored_name)
+    def record(exc: BaseException) -> None:
+        errors.append(SourceError(path, error_kind(exc, codec or "", in_archive), f"{type(exc).__name__}: {exc}"))
+
     plain = inner is raw
     guard = GuardedRaw(inner, record, None if plain else raw, size if plain else None)
     return io.BufferedReader(guard, buffer_size=buffer_size)

@@ -167,6 +167,7 @@ CASES: list[tuple[str, Callable[[Path], None], dict[str, int], list[tuple[str, s
     ("utf16-be-crlf-with-bom", _write("screen-u16.txt", codecs.BOM_UTF16_BE
                                       + _lines("u16").replace(b"\n", b"\r\n").decode().encode("utf-16-be")),
      {"screen-u16.txt": GOOD}, []),
+    ("utf32-le-with-bom", _write("screen-u32.txt", _lines("u32").decode().encode("utf-32")), {"screen-u32.txt": GOOD}, []),
     ("utf8-bom", _write("screen-bom.txt", codecs.BOM_UTF8 + _lines("bom")), {"screen-bom.txt": GOOD}, []),
     ("a-hole-of-nul-bytes-in-a-log", _write("screen-hole.txt", _lines("a", 5) + b"\0" * 4096 + b"\n" + _lines("b", 5)),
      {"screen-hole.txt": 10}, []),  # the NUL line continues the event before it

@@ -1,7 +1,7 @@
 """What a file's first bytes say it is, and the streams that turn odd text into UTF-8 lines.
 
 The scan reads ``\\n``-separated UTF-8.  Some logs are text in another shape:
-UTF-16 with a byte-order mark (Windows tools, PowerShell redirection), lines
+UTF-16 or UTF-32 with a byte-order mark (Windows tools, PowerShell redirection), lines
 ended by a bare ``\\r`` (old Mac tools, progress output), a UTF-8 BOM.  These are
 recoded per block, in C (codecs, ``bytes.replace``), never per line.  Other
 files are refused with a clear kind: an archive stored inside a job, or
@@ -22,7 +22,9 @@ PROBE_BYTES = 8192
 #: written), not a sign of binary data.
 NUL_HOLE = 64
 _NUL_HOLES = re.compile(rb"\0{%d,}" % NUL_HOLE)
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: byte-order marks of the wide encodings, UTF-32 first (its little-endian mark starts with UTF-16's).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
 
 
 class Content(Enum):
@@ -31,6 +33,7 @@ class Content(Enum):
     TEXT = "text"
     UTF8_BOM = "utf-8 with a byte-order mark"
     UTF16 = "UTF-16 with a byte-order mark"
+    UTF32 = "UTF-32 with a byte-order mark"
     CR_LINES = "lines ended by a bare carriage return"
     ARCHIVE = "archive"
     BINARY = "binary"
@@ -49,8 +52,9 @@ def sniff_content(head: bytes) -> Content:
     still a log (its text is read, the NULs stay in its messages); an
     executable, a database or BOM-less UTF-16 has NULs scattered through it.
     """
-    if head.startswith(_UTF16_BOMS):
-        return Content.UTF16
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return Content.UTF32 if encoding == "utf-32" else Content.UTF16
     if is_archive_head(head):
         return Content.ARCHIVE
     probe = head[:PROBE_BYTES]
@@ -72,7 +76,8 @@ class _Recoded(io.RawIOBase):
         super().__init__()
         self._inner = inner
         self._content = content
-        self._decoder = codecs.getincrementaldecoder("utf-16")(errors="replace") if content is Content.UTF16 else None
+        wide = {Content.UTF16: "utf-16", Content.UTF32: "utf-32"}.get(content)
+        self._decoder = codecs.getincrementaldecoder(wide)(errors="replace") if wide else None
         self._pending = b""
         self._started = False
 
@@ -106,7 +111,7 @@ class _Recoded(io.RawIOBase):
 
 
 #: the contents read through :func:`as_lines`.
-RECODED = frozenset({Content.UTF8_BOM, Content.UTF16, Content.CR_LINES})
+RECODED = frozenset({Content.UTF8_BOM, Content.UTF16, Content.UTF32, Content.CR_LINES})
 
 
 def as_lines(stream: BinaryIO, content: Content, buffer_size: int) -> BinaryIO:

@@ -27,7 +27,7 @@ from fingerlog.sources.content import Content, as_lines, sniff_content
 from fingerlog.sources.events import MAX_LINE_BYTES
 from fingerlog.sources.filetypes import classify, is_skipped, strip_compression
 from fingerlog.sources.formats import JSONL, RESPONSE, LogFormat, is_search_response
-from fingerlog.sources.streams import BLOCK, READ_ERRORS, guarded, read_error_kind
+from fingerlog.sources.streams import BLOCK, MAGIC, READ_ERRORS, guarded, read_error_kind
 from fingerlog.sources.ziplocal import is_zip_start, local_members
 
 #: bytes of a file's start given to format sniffing.
@@ -273,12 +273,21 @@ def _read_console_result(job: Path, metadata: BuildMetadata) -> None:
         return
     for name in (CONSOLE, CONSOLE + ".gz"):
         if (job / name).is_file():
-            tail = b""
-            with guarded(open(job / name, "rb"), name, [], stored_name=name) as stream:
-                while block := stream.read(BLOCK):
-                    tail = (tail + block)[-CONSOLE_TAIL:]
-            metadata.read_console_tail(tail)
+            metadata.read_console_tail(_tail(job / name))
             return
+
+
+def _tail(path: Path) -> bytes:
+    """The last CONSOLE_TAIL decompressed bytes of ``path``: a seek for a plain file, a pass for a compressed one."""
+    with open(path, "rb") as raw:
+        if not raw.peek(8).startswith(tuple(MAGIC.values())):
+            raw.seek(max(0, path.stat().st_size - CONSOLE_TAIL))
+            return raw.read(CONSOLE_TAIL)
+    tail = b""
+    with guarded(open(path, "rb"), path.name, [], stored_name=path.name) as stream:
+        while block := stream.read(BLOCK):
+            tail = (tail + block)[-CONSOLE_TAIL:]
+    return tail
 
 
 def _read_metadata(path: Path, name: str, metadata: BuildMetadata, errors: list[SourceError]) -> None:

@@ -89,8 +89,11 @@ def directory_entries(root: Path, errors: list[SourceError]) -> Iterator[Entry]:
             full = Path(current, name)
             rel = display_name(full.relative_to(root).as_posix())
             try:
-                info = full.stat()
-                outside = full.is_symlink() and not full.resolve().is_relative_to(real_root)
+                info = full.lstat()  # one call for the common case: not a link
+                outside = False
+                if stat.S_ISLNK(info.st_mode):
+                    info = full.stat()
+                    outside = not full.resolve().is_relative_to(real_root)
             except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
                 errors.append(SourceError(rel, "unreadable", f"cannot stat: {getattr(exc, 'strerror', None) or exc}"))
                 continue

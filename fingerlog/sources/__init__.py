@@ -28,6 +28,9 @@ Contract additions (beyond docs/ARCHITECTURE.md):
   ``zuul-info/`` above it (its ``filename`` is then its path inside that job), or
   from a logs.openstack.org path.
 - JSON-lines events take ``--field`` overrides on top of each document.
+- ``LogFile.open_stream()`` yields ``\n``-separated UTF-8 for every file it lists: UTF-16/32
+  (with a byte-order mark) and bare-``\r`` files are recoded per block (``LogFile.content``);
+  binary files and archives inside a job are recorded and never listed.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Processes, not threads: the prefilter calls back into Python for every
 literal hit, so threads would queue on the interpreter lock.  The plan is
-compiled in the parent before the pool starts, so forked workers inherit it
-instead of compiling ~1,000 queries each.
+built in the parent before the pool starts, so forked workers inherit it
+(each compiles only the matchers its own candidate events need).
 
 Every worker walks the build's files in the same order and claims a file by
 raising a shared counter to its index: a file is scanned by the first worker
@@ -83,7 +83,7 @@ def scan_build_parallel(
         return scan_build(location, rules, mapping=mapping, overrides=overrides, rules_digest=rules_digest,
                           profile=profile, scanner=scanner)
     started = time.perf_counter()
-    plan_for(rules, mapping, scanner=scanner)  # compiled once, inherited by the forked workers
+    plan_for(rules, mapping, scanner=scanner)  # built once, inherited by the forked workers
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     claimed = context.Value("q", -1)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_share_claims,

@@ -58,7 +58,7 @@ class PlannedRule:
 class _LazyMatcher:
     """A rule's matcher compiled when it is first asked about an event, then that matcher's own method."""
 
-    __slots__ = ("_node", "_mapping", "matches")
+    __slots__ = ("_mapping", "_node", "matches")
 
     def __init__(self, node: Node, mapping: FieldMappings) -> None:
         self._node, self._mapping = node, mapping

@@ -440,3 +440,18 @@ def test_a_cut_gzip_no_rule_reads_is_still_reported(tmp_path: Path) -> None:
     (job / "screen-other.txt.gz").write_bytes(data[: len(data) // 2])
     result = CliRunner().invoke(main, ["scan", str(job), "--rules", str(rules), "--format", "json"])
     assert [(e["path"], e["kind"]) for e in json.loads(result.stdout)["errors"]] == [("screen-other.txt", "truncated-gzip")]
+
+
+@pytest.mark.parametrize("mode, suffix", [("w:gz", "tar.gz"), ("w:bz2", "tar.bz2"), ("w:xz", "tar.xz")])
+def test_a_compressed_tar_cut_short_gives_every_line_before_the_cut(mode: str, suffix: str, tmp_path: Path) -> None:
+    lines = [f"[-] x line {i}" for i in range(20_000)]
+    data = _tar([("job/a.txt", _lines("x", 20_000)), ("job/b.txt", _lines("x", 20_000))], mode)
+    (tmp_path / f"job.{suffix}").write_bytes(data[: len(data) * 3 // 4])
+    job = open_job(tmp_path / f"job.{suffix}")
+    by_file: dict[str, list[str]] = {}
+    for event in job.events():
+        by_file.setdefault(event.source, []).append(event.first("message") or "")
+    *whole, cut = sorted(by_file)
+    assert all(by_file[name] == lines for name in whole)
+    assert 0 < len(by_file[cut]) < len(lines) and by_file[cut][:-1] == lines[: len(by_file[cut]) - 1]
+    assert sorted((e.path, e.kind) for e in job.errors) == [(cut, "truncated-archive"), (f"job.{suffix}", "truncated-archive")]

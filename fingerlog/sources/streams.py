@@ -170,7 +170,12 @@ def guarded(
     before it was cut while it was read, and is recorded (``changed-while-read``).
     """
 
-    inner, codec = decompressing(raw, stored_name)
+    try:
+        inner, codec = decompressing(raw, stored_name)
+    except READ_ERRORS as exc:  # its first block already fails (an archive cut inside it)
+        errors.append(SourceError(path, error_kind(exc, "", in_archive), f"{type(exc).__name__}: {exc}"))
+        raw.close()
+        return io.BufferedReader(io.BytesIO(b""))  # type: ignore[arg-type]
 
     def record(exc: BaseException) -> None:
         errors.append(SourceError(path, error_kind(exc, codec or "", in_archive), f"{type(exc).__name__}: {exc}"))

@@ -101,7 +101,7 @@ class _Recoded(io.RawIOBase):
             text = self._decoder.decode(block, final)
             return text.encode("utf-8") if text else b""  # CRLF stays: the scan drops a line's \r
         if not self._started and self._content is Content.UTF8_BOM:
-            block = block[len(codecs.BOM_UTF8):] if block.startswith(codecs.BOM_UTF8) else block
+            block = block.removeprefix(codecs.BOM_UTF8)
         self._started = True
         return block.replace(b"\r", b"\n") if self._content is Content.CR_LINES else block
 

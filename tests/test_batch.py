@@ -136,6 +136,28 @@ def test_two_workers_write_the_store_one_worker_writes(archive, scanned: Path, t
     assert whole_store(tmp_path / "s") == whole_store(scanned)
 
 
+def test_compact_after_the_batch_keeps_the_store_and_a_rescan_with_new_rules_supersedes_it(
+    archive, scanned: Path, tmp_path: Path
+) -> None:
+    archive_dir, rules, _ = archive
+    store = tmp_path / "s"
+    output = batch(archive_dir, "--manifest", archive_dir / "builds.csv", "--rules", rules, "--out", store, "--compact")
+    assert "compacted " in output
+    assert whole_store(store) == whole_store(scanned)
+    assert not list((store / "hits").rglob("*.parquet")) and list((store / "merged" / "hits").rglob("*.parquet"))
+    assert batch(archive_dir, "--manifest", archive_dir / "builds.csv", "--rules", rules, "--out", store,
+                 "--compact").startswith(f"0 builds scanned, {JOBS} skipped")  # fmt: skip
+    edited = tmp_path / "rules"
+    shutil.copytree(rules, edited)
+    first = sorted(edited.glob("*.yaml"))[0]
+    first.write_text(first.read_text() + "\n# edited\n")
+    output = batch(archive_dir, "--manifest", archive_dir / "builds.csv", "--rules", edited, "--out", store)
+    assert output.startswith(f"{JOBS} builds scanned")
+    digests = open_store(store).execute("SELECT DISTINCT rules_digest FROM hits").fetchall()
+    assert len(digests) == 1 and digests != open_store(scanned).execute("SELECT DISTINCT rules_digest FROM hits").fetchall()
+    assert table_rows(store, "hits") != [] and len(table_rows(store, "hits")) == len(table_rows(scanned, "hits"))
+
+
 def test_a_second_run_skips_every_build_and_rewrites_nothing(archive, scanned: Path, tmp_path: Path) -> None:
     archive_dir, rules, _ = archive
     store = tmp_path / "s"

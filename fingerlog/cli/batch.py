@@ -99,10 +99,12 @@ class Progress:
               help="local: a process pool on this machine. dask: a Dask cluster (see docs/scale-out.md).")  # fmt: skip
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="With --engine dask: the running Dask scheduler to submit to. Default: a local cluster of --jobs workers.")  # fmt: skip
+@click.option("--compact", is_flag=True,
+              help="Afterwards, gather the days this batch wrote into one file per table (as `fingerlog compact`).")  # fmt: skip
 @S3_ENDPOINT_OPTION
 def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mapping: str | None, manifest: Path | None,
             field_pairs: tuple[str, ...], jobs: int, rescan: bool, engine: str, scheduler: str | None,
-            s3_endpoint: str | None) -> None:  # fmt: skip
+            compact: bool, s3_endpoint: str | None) -> None:  # fmt: skip
     """Scan every job of ARCHIVE(s) with the fingerprints into the Parquet store STORE.
 
     ARCHIVE is a job directory, a directory of job directories (and of
@@ -123,6 +125,7 @@ def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mappi
       fingerlog batch archive/ --manifest builds.csv --out store/ --jobs 4
       fingerlog batch archive/ --out store/ --engine dask --scheduler tcp://10.0.0.5:8786
       fingerlog batch s3://ci-logs/2024-05 --out s3://ci-stores/main --s3-endpoint https://rgw.example.org
+      fingerlog batch archive/ --out store/ --compact   # a store that opens fast with many builds
       fingerlog report store/ --days 14 classification-rate
     """
     if scheduler is not None and engine != "dask":
@@ -164,3 +167,8 @@ def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mappi
         f"{result.bytes_read / 1e6:,.1f} MB, {result.hits} hits, {result.errors} unreadable files "
         f"in {result.seconds:.1f} s -> {store}"
     )
+    if compact:
+        from fingerlog.store.compact import compact_store
+
+        done = compact_store(store)
+        click.echo(f"compacted {done.days} day(s): {done.files_read} files into {done.files_written}")

@@ -104,6 +104,9 @@ class _Interval:
     low: int
     high: int
     digits: int
+    #: while matching: the value and the number of the digits read so far
+    value: int = 0
+    count: int = 0
 
 
 _Regex = _Chars | _Literal | _AnyString | _EmptyLanguage | _Concat | _Union | _Intersection | _Complement | _Repeat | _Interval
@@ -119,49 +122,6 @@ def _unbounded(inner: _Regex, minimum: int) -> _Regex:
     match nothing, not the empty string (while ``#?`` and ``#{0,2}`` do match it).
     """
     return _EmptyLanguage() if _matches_nothing(inner) else _Repeat(inner, minimum, None)
-
-
-def _matches_nothing(node: _Regex) -> bool:
-    """Whether ``node``'s language is empty, decided from its structure.
-
-    Exact except under ``&`` and ``~``, where only the evident cases are seen: an
-    empty side of an intersection, the complement of ``@`` or ``.*``.
-    """
-    if isinstance(node, _EmptyLanguage):
-        return True
-    if isinstance(node, _Chars):
-        return not any(lo <= hi for lo, hi in node.ranges) if not node.negated else _covers_all(node.ranges)
-    if isinstance(node, (_Concat, _Intersection)):
-        return _matches_nothing(node.left) or _matches_nothing(node.right)
-    if isinstance(node, _Union):
-        return _matches_nothing(node.left) and _matches_nothing(node.right)
-    if isinstance(node, _Repeat):
-        return node.minimum > 0 and _matches_nothing(node.inner)
-    if isinstance(node, _Complement):
-        return _matches_everything(node.inner)
-    return False  # literals (even ""), @, numeric intervals
-
-
-def _matches_everything(node: _Regex) -> bool:
-    if isinstance(node, _AnyString):
-        return True
-    if isinstance(node, _Repeat):
-        return node.minimum == 0 and node.maximum is None and node.inner == _ANY_CHAR
-    if isinstance(node, _Union):
-        return _matches_everything(node.left) or _matches_everything(node.right)
-    if isinstance(node, _Complement):
-        return _matches_nothing(node.inner)
-    return False
-
-
-def _covers_all(ranges: tuple[tuple[int, int], ...]) -> bool:
-    """Whether the inclusive ranges cover every code point (a negated class of them accepts none)."""
-    reach = -1
-    for lo, hi in sorted(ranges):
-        if lo > reach + 1:
-            return False
-        reach = max(reach, hi)
-    return reach >= 0x10FFFF
 
 
 class _Parser:
@@ -315,78 +275,198 @@ class _Parser:
 # --- evaluation ------------------------------------------------------------------------
 
 
-class _Evaluator:
-    """End offsets each node reaches from each start offset of one term (memoised)."""
+_EMPTY = _EmptyLanguage()
+_EPSILON = _Literal("")
 
-    def __init__(self, term: str) -> None:
-        self.term = term
-        self.memo: dict[tuple[int, int], frozenset[int]] = {}
 
-    def ends(self, node: _Regex, i: int) -> frozenset[int]:
-        key = (id(node), i)
-        found = self.memo.get(key)
-        if found is None:
-            found = self.memo[key] = self._ends(node, i)
-        return found
+@dataclass(frozen=True, slots=True)
+class _AnyOf:
+    """A union met while matching, flattened so that equal states compare equal."""
 
-    def _ends(self, node: _Regex, i: int) -> frozenset[int]:
-        term, n = self.term, len(self.term)
-        if isinstance(node, _Chars):
-            return frozenset((i + 1,)) if i < n and node.accepts(term[i]) else frozenset()
-        if isinstance(node, _Literal):
-            return frozenset((i + len(node.text),)) if term.startswith(node.text, i) else frozenset()
-        if isinstance(node, _AnyString):
-            return frozenset(range(i, n + 1))
-        if isinstance(node, _EmptyLanguage):
-            return frozenset()
-        if isinstance(node, _Concat):
-            return frozenset().union(*(self.ends(node.right, j) for j in self.ends(node.left, i)))
-        if isinstance(node, _Union):
-            return self.ends(node.left, i) | self.ends(node.right, i)
-        if isinstance(node, _Intersection):
-            return self.ends(node.left, i) & self.ends(node.right, i)
-        if isinstance(node, _Complement):
-            return frozenset(range(i, n + 1)) - self.ends(node.inner, i)
-        if isinstance(node, _Repeat):
-            return self._repeat(node, i)
-        return self._interval(node, i)
+    options: frozenset[_State]
 
-    def _repeat(self, node: _Repeat, i: int) -> frozenset[int]:
-        reached: set[int] = set()
-        frontier, count, seen = {i}, 0, set()
-        while frontier:
-            if count >= node.minimum:
-                reached |= frontier
-            if node.maximum is not None and count == node.maximum:
-                break
-            # Past the minimum, an offset already expanded adds nothing new.
-            if count >= node.minimum:
-                frontier -= seen
-                seen |= frontier
-            frontier = set().union(*(self.ends(node.inner, j) for j in frontier))
-            count += 1
-        return frozenset(reached)
 
-    def _interval(self, node: _Interval, i: int) -> frozenset[int]:
-        term, found = self.term, set()
-        j = i
-        while j < len(term) and "0" <= term[j] <= "9":
-            j += 1
-            digits = term[i:j]
-            if node.digits and len(digits) != node.digits:
-                continue
-            if node.low <= int(digits) <= node.high:
-                found.add(j)
-        return frozenset(found)
+@dataclass(frozen=True, slots=True)
+class _AllOf:
+    """An intersection met while matching, flattened likewise."""
+
+    options: frozenset[_State]
+
+
+#: a matching state: a pattern node or one of the flattened forms above.
+_State = _Regex | _AnyOf | _AllOf
+
+
+def _any_of(options: list[_State]) -> _State:
+    flat: set[_State] = set()
+    for option in options:
+        flat |= option.options if isinstance(option, _AnyOf) else {option}
+    flat.discard(_EMPTY)
+    if any(isinstance(option, _AnyString) for option in flat):
+        return _AnyString()
+    return _EMPTY if not flat else next(iter(flat)) if len(flat) == 1 else _AnyOf(frozenset(flat))
+
+
+def _all_of(options: list[_State]) -> _State:
+    flat: set[_State] = set()
+    for option in options:
+        flat |= option.options if isinstance(option, _AllOf) else {option}
+    if _EMPTY in flat:
+        return _EMPTY
+    flat = {option for option in flat if not isinstance(option, _AnyString)}
+    return _AnyString() if not flat else next(iter(flat)) if len(flat) == 1 else _AllOf(frozenset(flat))
+
+
+def _concat(left: _State, right: _State) -> _State:
+    if _EMPTY in (left, right):
+        return _EMPTY
+    if left == _EPSILON:
+        return right
+    return left if right == _EPSILON else _Concat(left, right)
+
+
+def _nullable(node: _State) -> bool:
+    """Whether ``node`` accepts the empty string."""
+    if isinstance(node, _Literal):
+        return not node.text
+    if isinstance(node, _AnyString):
+        return True
+    if isinstance(node, (_Chars, _EmptyLanguage)):
+        return False
+    if isinstance(node, _Concat):
+        return _nullable(node.left) and _nullable(node.right)
+    if isinstance(node, _Union):
+        return _nullable(node.left) or _nullable(node.right)
+    if isinstance(node, _AnyOf):
+        return any(_nullable(option) for option in node.options)
+    if isinstance(node, _Intersection):
+        return _nullable(node.left) and _nullable(node.right)
+    if isinstance(node, _AllOf):
+        return all(_nullable(option) for option in node.options)
+    if isinstance(node, _Complement):
+        return not _nullable(node.inner)
+    if isinstance(node, _Repeat):
+        return node.minimum == 0 or _nullable(node.inner)
+    return node.count > 0 and (not node.digits or node.count == node.digits) and node.low <= node.value <= node.high
+
+
+def _derive(node: _State, ch: str) -> _State:
+    """What ``node`` must still match after reading ``ch`` (Brzozowski's derivative)."""
+    if isinstance(node, _Chars):
+        return _EPSILON if node.accepts(ch) else _EMPTY
+    if isinstance(node, _Literal):
+        return _Literal(node.text[1:]) if node.text[:1] == ch else _EMPTY
+    if isinstance(node, (_AnyString, _EmptyLanguage)):
+        return node
+    if isinstance(node, _Concat):
+        head = _concat(_derive(node.left, ch), node.right)
+        return _any_of([head, _derive(node.right, ch)]) if _nullable(node.left) else head
+    if isinstance(node, (_Union, _Intersection)):
+        parts = [_derive(node.left, ch), _derive(node.right, ch)]
+        return _any_of(parts) if isinstance(node, _Union) else _all_of(parts)
+    if isinstance(node, (_AnyOf, _AllOf)):
+        parts = [_derive(option, ch) for option in node.options]
+        return _any_of(parts) if isinstance(node, _AnyOf) else _all_of(parts)
+    if isinstance(node, _Complement):
+        return _Complement(_derive(node.inner, ch))
+    if isinstance(node, _Repeat):
+        if node.maximum == 0:
+            return _EMPTY
+        rest = _Repeat(node.inner, max(node.minimum - 1, 0), None if node.maximum is None else node.maximum - 1)
+        return _concat(_derive(node.inner, ch), rest)
+    if not ("0" <= ch <= "9") or (node.digits and node.count == node.digits):
+        return _EMPTY
+    value = node.value * 10 + int(ch)
+    if not node.digits and value > node.high:
+        return _EMPTY  # more digits only make it larger
+    return _Interval(node.low, node.high, node.digits, value, node.count + 1)
+
+
+#: how many derivative states ``_matches_nothing`` explores before assuming the language is not empty
+_EMPTINESS_STATES = 2_000
+
+
+def _matches_nothing(node: _State) -> bool:
+    """Whether ``node``'s language is empty: no derivative reachable from it accepts "".
+
+    Characters are only told apart by the ranges and literals the pattern names (and
+    digits, for intervals), so one representative per cell of that partition
+    explores every behaviour. Exact unless the (finite) state space is huge.
+    """
+    alphabet = [chr(point) for point in sorted(_boundaries(node)) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF]
+    seen, frontier = {node}, [node]
+    while frontier:
+        state = frontier.pop()
+        if _nullable(state):
+            return False
+        for ch in alphabet:
+            following = _derive(state, ch)
+            if following != _EMPTY and following not in seen:
+                if len(seen) >= _EMPTINESS_STATES:
+                    return False
+                seen.add(following)
+                frontier.append(following)
+    return True
+
+
+def _boundaries(node: _State) -> set[int]:
+    """Code points where the pattern's character classes can change their answer."""
+    points = {0, 0xE000}
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Chars):
+            for low, high in item.ranges:
+                points |= {low, high + 1}
+        elif isinstance(item, _Literal):
+            points |= {cp for ch in item.text for cp in (ord(ch), ord(ch) + 1)}
+        elif isinstance(item, _Interval):
+            points |= set(range(ord("0"), ord("9") + 2))
+        elif isinstance(item, (_Concat, _Union, _Intersection)):
+            stack += [item.left, item.right]
+        elif isinstance(item, (_Complement, _Repeat)):
+            stack.append(item.inner)
+        elif isinstance(item, (_AnyOf, _AllOf)):
+            stack += list(item.options)
+    return points
+
+
+class _Matcher:
+    """A lazily built DFA: each state is a derivative of the pattern, each transition computed once.
+
+    Linear in the term's length once the states it meets are built, whatever the
+    pattern: Lucene runs a determinized automaton, and so does this.
+    """
+
+    def __init__(self, tree: _State) -> None:
+        self.start = tree
+        self.moves: dict[tuple[_State, str], _State] = {}
+        self.accepting: dict[_State, bool] = {}
+
+    def accepts(self, term: str) -> bool:
+        state = self.start
+        for ch in term:
+            following = self.moves.get((state, ch))
+            if following is None:
+                following = self.moves[(state, ch)] = _derive(state, ch)
+            if following == _EMPTY:
+                return False
+            state = following
+        verdict = self.accepting.get(state)
+        if verdict is None:
+            verdict = self.accepting[state] = _nullable(state)
+        return verdict
 
 
 def lucene_regexp(pattern: str) -> TermMatcher:
     """A predicate telling whether Lucene's RegExp ``pattern`` accepts a whole term."""
     tree = _Parser(pattern).parse()
 
+    matcher = _Matcher(tree)
+
     @lru_cache(maxsize=4096)
     def accepts(term: str) -> bool:
-        return len(term) in _Evaluator(term).ends(tree, 0)
+        return matcher.accepts(term)
 
     return accepts
 

@@ -179,6 +179,12 @@ REGEXPS: list[tuple[str, str, bool]] = [
     ("#?", "", True),
     ("#{0,2}", "", True),
     ("(#|b)*", "", True),
+    # ... also when the language is empty only by intersection or complement (fuzzing found these)
+    ("([a-c]&[d-e])*", "", False),
+    ("(\\d{2,}&[]a])*.{2,}", "ab", False),
+    ("~(@{2})*", "", False),
+    ("~(.?@*)*[a-z].", "ab", False),
+    ("([a-c]&[c-e])*", "cc", True),
 ]
 
 #: Patterns Lucene's RegExp parser refuses.

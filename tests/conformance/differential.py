@@ -9,6 +9,8 @@ For one batch of query strings and documents under one mapping profile,
   line and column of the query;
 * ``crash``: fingerlog raised something that is not a ``FingerlogError`` (a bug);
 * ``match``: a document one side matches and the other does not;
+* ``prefilter``: a document both match whose raw text lacks the literals the scan
+  engine's prefilter requires (``backends/literals.py``), so a scan would miss it;
 * ``roundtrip``: ``to_lucene`` of the parsed tree, run by Lucene, returns other documents;
 * ``dsl``: the translator's Query DSL (when it reports no inexactness), built by the
   referee as Elasticsearch builds it, returns other documents.
@@ -27,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 from fingerlog.backends.dsl import to_dsl
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
+from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, VERBATIM_FIELDS, holds, required_literals
 from fingerlog.backends.lucene import UnprintableQuery, to_lucene
 from fingerlog.backends.matcher import CompiledQuery, EventIndex, compile_query
 from fingerlog.errors import FingerlogError
@@ -137,10 +140,27 @@ def compare(
                 break
             if hit != (doc["_id"] in answer):
                 found.append(Disagreement("match", profile, text, doc, f"lucene={not hit} fingerlog={hit}"))
+            elif hit and not _prefilter_admits(mine, doc, mapping):
+                found.append(Disagreement("prefilter", profile, text, doc, "a match whose raw text lacks the literals"))
         accepted.append((text, mine, answer))
     if translations:
         found += _translation_problems(lucene, accepted, docs, mapping)
     return found
+
+
+def _prefilter_admits(mine: Ours, doc: Doc, mapping: FieldMappings) -> bool:
+    """Whether the scan engine's literal prefilter lets a matching event through.
+
+    The engine only builds events whose raw bytes (ASCII lower-cased) hold the
+    query's required literals; those bytes are the verbatim fields' values.
+    Buffers holding a non-ASCII code point that lower-cases to ASCII are not
+    prefiltered by the engine, so they are not asked about here either.
+    """
+    assert mine.node is not None
+    raw = "\n".join(v for name in VERBATIM_FIELDS for v in doc["fields"].get(name, ())).encode()
+    if any(source in raw for source in ASCII_LOWERCASE_SOURCES):
+        return True
+    return holds(required_literals(mine.node, mapping), raw.lower())
 
 
 def _translation_problems(

@@ -383,7 +383,7 @@ def _derive(node: _State, ch: str) -> _State:
 
 
 #: how many derivative states ``_matches_nothing`` explores before assuming the language is not empty
-_EMPTINESS_STATES = 2_000
+_EMPTINESS_STATES = 500
 
 
 def _matches_nothing(node: _State) -> bool:
@@ -393,6 +393,8 @@ def _matches_nothing(node: _State) -> bool:
     digits, for intervals), so one representative per cell of that partition
     explores every behaviour. Exact unless the (finite) state space is huge.
     """
+    if not _has_intersection_or_complement(node):
+        return _evidently_empty(node)
     alphabet = [chr(point) for point in sorted(_boundaries(node)) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF]
     seen, frontier = {node}, [node]
     while frontier:
@@ -407,6 +409,40 @@ def _matches_nothing(node: _State) -> bool:
                 seen.add(following)
                 frontier.append(following)
     return True
+
+
+def _has_intersection_or_complement(node: _State) -> bool:
+    if isinstance(node, (_Intersection, _Complement, _AllOf)):
+        return True
+    if isinstance(node, (_Concat, _Union)):
+        return _has_intersection_or_complement(node.left) or _has_intersection_or_complement(node.right)
+    if isinstance(node, _Repeat):
+        return _has_intersection_or_complement(node.inner)
+    if isinstance(node, _AnyOf):
+        return any(_has_intersection_or_complement(option) for option in node.options)
+    return False
+
+
+def _evidently_empty(node: _State) -> bool:
+    """Emptiness read off the structure: exact for patterns without ``&`` and ``~``."""
+    if isinstance(node, _EmptyLanguage):
+        return True
+    if isinstance(node, _Chars):
+        return _matches_nothing_in(node)
+    if isinstance(node, _Concat):
+        return _evidently_empty(node.left) or _evidently_empty(node.right)
+    if isinstance(node, _Union):
+        return _evidently_empty(node.left) and _evidently_empty(node.right)
+    if isinstance(node, _AnyOf):
+        return all(_evidently_empty(option) for option in node.options)
+    if isinstance(node, _Repeat):
+        return node.minimum > 0 and _evidently_empty(node.inner)
+    return False
+
+
+def _matches_nothing_in(chars: _Chars) -> bool:
+    """Whether a character class accepts no code point (``[^\x00-\U0010ffff]``)."""
+    return not any(chars.accepts(chr(point)) for point in _boundaries(chars) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF)
 
 
 def _boundaries(node: _State) -> set[int]:

@@ -135,6 +135,18 @@ def test_missing_job_could_not_run() -> None:
     assert err.startswith("fingerlog: error:") and "Traceback" not in err
 
 
+def test_a_missing_build_among_several_is_reported_and_the_others_are_scanned(
+    demo_answer: list[tuple[str, str]],
+) -> None:
+    code, out, err = scan("/nonexistent/job", str(DEMO), "--format", "json")
+    assert code == 1, "one build could not be scanned"
+    assert "fingerlog: error: /nonexistent/job: no such file or directory" in err
+    assert "1 of 2 builds could not be scanned" in err and "Traceback" not in err
+    document = json.loads(out)
+    assert [b["location"] for b in document["builds"]] == [str(DEMO)]
+    assert sorted((h["rule_id"], h["event_id"]) for h in document["hits"]) == sorted(demo_answer)
+
+
 def test_no_hit_with_fail_on_hit_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "job").mkdir()
     (tmp_path / "job" / "job-output.txt").write_text("2018-08-01 10:00:00.000000 | all fine\n")

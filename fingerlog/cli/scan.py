@@ -22,10 +22,11 @@ from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.records import BuildScan
 from fingerlog.report.scan_summary import RuleInfo, ScanReport, build_report
 from fingerlog.rules.loader import load_rules
-from fingerlog.rules.model import Rule, Severity
+from fingerlog.rules.model import Rule, RuleSet, Severity
 
 if TYPE_CHECKING:
     from fingerlog.remote.download import FetchReport
+    from fingerlog.remote.http import HttpFetcher
 
 #: the rule pack of a source checkout, used when --rules is not given.
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -89,8 +90,10 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
     Every fingerprint is evaluated as Elasticsearch 1.x would have; files
     that cannot be read are listed and the scan goes on.
 
-    Exit status: 0 the scan ran, 1 it could not run, 2 bad usage, 3 a
-    fingerprint matched and --fail-on-hit was given.
+    Exit status: 0 the scan ran, 1 it could not run (or, of several
+    PATHs/URLs, one could not be scanned: it is named on stderr and the
+    others are reported), 2 bad usage, 3 a fingerprint matched and
+    --fail-on-hit was given.
 
     \b
     Examples:
@@ -116,32 +119,25 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
         raise FingerlogError(f"{rules_dir}: no usable fingerprint to scan with")
     scan_profile = ScanProfile() if profile else None
     scans: list[BuildScan] = []
+    failed: list[FingerlogError] = []
     progress = sys.stderr.isatty()
+    fetch_options = _FetchOptions(include, exclude, max_bytes, max_file_bytes, cache_dir, offline, timeout, downloads)
     with ExitStack() as cleanup:
-        fetcher = None
         for number, path in enumerate(paths, 1):
             if progress:
                 click.echo(f"[{number}/{len(paths)}] scanning {path} ...", err=True)
-            fetched: FetchReport | None = None
-            location: str | Path = Path(path)
-            if _is_url(path):
-                # httpx and the Zuul client are imported only for URLs
-                from fingerlog.remote.download import fetch_build
-
-                if fetcher is None:
-                    fetcher = cleanup.enter_context(make_fetcher(cache_dir, offline, timeout))
-                location = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fingerlog-build-")))
-                selection = make_selection(include, exclude, max_bytes, max_file_bytes)
-                fetched = fetch_build(path, location, fetcher, selection=selection, workers=downloads)
-                for skipped, why in fetched.skipped:
-                    click.echo(f"fingerlog: not fetched: {skipped}: {why}", err=True)
-            scan = _scan(location, rule_set.rules, mapping=field_mapping, jobs=jobs,
-                         overrides={**(fetched.fields if fetched else {}), **overrides},
-                         rules_digest=rule_set.digest, profile=scan_profile)
-            if fetched is not None:
-                build = dataclasses.replace(scan.build, location=path)
-                scan = dataclasses.replace(scan, build=build, errors=(*fetched.errors, *scan.errors))
-            scans.append(scan)
+            try:
+                scans.append(_scan_one(path, cleanup, rule_set, field_mapping, overrides, jobs, scan_profile,
+                                       fetch_options))  # fmt: skip
+            except UsageError:
+                raise
+            except FingerlogError as exc:  # one build of several could not be scanned: the others still are
+                if len(paths) == 1:
+                    raise
+                failed.append(exc)
+                click.echo(f"fingerlog: error: {exc}", err=True)
+    if not scans:
+        raise failed[0]
     if store is not None:
         _record(store, scans, rule_set.rules)
     timings = (
@@ -151,8 +147,51 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
     infos = {rule.id: _rule_info(rule) for rule in rule_set.rules}
     report = build_report(scans, infos, rule_problems=problems, profile=timings)
     click.echo(_renderer(output_format)(report), nl=False)
+    if failed:
+        click.echo(f"fingerlog: error: {len(failed)} of {len(paths)} builds could not be scanned (listed above)", err=True)
+        sys.exit(FingerlogError.exit_code)
     if fail_on_hit and report.hit_count:
         sys.exit(EXIT_HIT)
+
+
+@dataclasses.dataclass
+class _FetchOptions:
+    """How a URL's build is fetched; the fetcher is made at the first URL (not for local paths) and shared."""
+
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    max_bytes: int | None
+    max_file_bytes: int | None
+    cache_dir: Path | None
+    offline: bool
+    timeout: float
+    downloads: int
+    fetcher: HttpFetcher | None = None
+
+
+def _scan_one(path: str, cleanup: ExitStack, rule_set: RuleSet, mapping: FieldMappings, overrides: dict[str, str],
+              jobs: int, profile: ScanProfile | None, fetching: _FetchOptions) -> BuildScan:  # fmt: skip
+    """Scan the build at a PATH or URL argument (a URL's files are fetched to a temporary directory first)."""
+    fetched: FetchReport | None = None
+    location: str | Path = Path(path)
+    if _is_url(path):
+        # httpx and the Zuul client are imported only for URLs
+        from fingerlog.remote.download import fetch_build
+
+        if fetching.fetcher is None:
+            fetching.fetcher = cleanup.enter_context(make_fetcher(fetching.cache_dir, fetching.offline, fetching.timeout))
+        location = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fingerlog-build-")))
+        selection = make_selection(fetching.include, fetching.exclude, fetching.max_bytes, fetching.max_file_bytes)
+        fetched = fetch_build(path, location, fetching.fetcher, selection=selection, workers=fetching.downloads)
+        for skipped, why in fetched.skipped:
+            click.echo(f"fingerlog: not fetched: {skipped}: {why}", err=True)
+    scan = _scan(location, rule_set.rules, mapping=mapping, jobs=jobs,
+                 overrides={**(fetched.fields if fetched else {}), **overrides},
+                 rules_digest=rule_set.digest, profile=profile)  # fmt: skip
+    if fetched is not None:
+        build = dataclasses.replace(scan.build, location=path)
+        scan = dataclasses.replace(scan, build=build, errors=(*fetched.errors, *scan.errors))
+    return scan
 
 
 def _scan(location: str | Path, rules: tuple[Rule, ...], *, mapping: FieldMappings, jobs: int,

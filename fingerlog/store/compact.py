@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
@@ -57,38 +57,45 @@ class Compaction:
     builds: int
 
 
-def _files_by_day(store: Path) -> dict[str, list[Path]]:
-    """The files compaction may replace, per day: the per-build parts and earlier merged files.
+@dataclass
+class _Day:
+    """The files of one day that compaction may replace: per-build parts and earlier merged files, by table."""
+
+    parts: dict[str, list[Path]] = field(default_factory=lambda: defaultdict(list))
+    merged: dict[str, list[Path]] = field(default_factory=lambda: defaultdict(list))
+
+    def files(self) -> list[Path]:
+        return [path for paths in (*self.parts.values(), *self.merged.values()) for path in paths]
+
+    def compact(self) -> bool:
+        """True when the day is one finished compaction: no per-build part, one merge holding a builds file."""
+        merges = {path.parent.name for paths in self.merged.values() for path in paths}
+        return not any(self.parts.values()) and len(merges) == 1 and bool(self.merged["builds"])
+
+
+def _days(store: Path) -> dict[str, _Day]:
+    """The files compaction may replace, per day.
 
     The records of builds that failed to scan stay as they are: they are not
     builds rows, and a later batch deletes them once the build is scanned.
     """
-    found: dict[str, list[Path]] = defaultdict(list)
+    days: dict[str, _Day] = defaultdict(_Day)
     for part in list_parts(store):
         if not part.failed:
-            found[part.day].append(part.path)
+            days[part.day].parts[part.table].append(part.path)
     for table in BUILD_TABLES:
         for path in merged_files(store, table):
-            found[path.parent.parent.name.removeprefix("day=")].append(path)
-    return found
+            days[path.parent.parent.name.removeprefix("day=")].merged[table].append(path)
+    return days
 
 
-def _already_compact(files: list[Path]) -> bool:
-    """True when a day is one finished compaction: no per-build part, a single merge that holds a builds file."""
-    merges = {path.parent.name for path in files}
-    merged_builds = any(path.parent.parent.parent.name == "builds" for path in files if path.name == "part.parquet")
-    return len(merges) == 1 and next(iter(merges)).startswith(f"{MERGE_COLUMN}=") and merged_builds
-
-
-def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str, files: list[Path], merge: str) -> int:
-    """Write the current rows of ``table`` that ``files`` hold to the day's merged file; returns the row count.
+def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str, files: _Day, merge: str) -> int:
+    """Write the current rows of ``table`` that the day's files hold to its merged file; returns the row count.
 
     Reads only the day's own files; a day without rows (no errors, say) gets no file.
     """
-    parts = [f for f in files if f.parent.parent.name == table]
-    merged = [f for f in files if f.parent.parent.parent.name == table and f.parent.parent.parent.parent.name == MERGED]
     sources = [parts_select(root, table, merged=is_merged, files=chosen, con=con, label="day")
-               for chosen, is_merged in ((parts, False), (merged, True)) if chosen]  # fmt: skip
+               for chosen, is_merged in ((files.parts[table], False), (files.merged[table], True)) if chosen]  # fmt: skip
     if not sources:
         return 0
     schema = TABLES[table].schema
@@ -111,7 +118,7 @@ def compact_store(store: str | Path) -> Compaction:
     """Rewrite every day that has more than one file per table into one merged file per table."""
     root = store_path(store)
     check_store(root, create=False)
-    pending = {day: files for day, files in _files_by_day(root).items() if not _already_compact(files)}
+    pending = {day: files for day, files in _days(root).items() if not files.compact()}
     if not pending:
         return Compaction(0, 0, 0, 0)
     con = open_store(root)
@@ -123,7 +130,7 @@ def compact_store(store: str | Path) -> Compaction:
                 count = _write_day(con, root, table, day, files, merge)
                 written += count > 0
                 builds += count if table == "builds" else 0
-            for path in files:
+            for path in files.files():
                 path.unlink(missing_ok=True)
     except duckdb.Error as exc:
         raise StoreError(f"{store}: cannot read the store: {str(exc).strip()}") from None
@@ -132,7 +139,7 @@ def compact_store(store: str | Path) -> Compaction:
     finally:
         con.close()
     _remove_empty_directories(root)
-    return Compaction(len(pending), sum(len(files) for files in pending.values()), written, builds)
+    return Compaction(len(pending), sum(len(files.files()) for files in pending.values()), written, builds)
 
 
 def _remove_empty_directories(root: Path) -> None:

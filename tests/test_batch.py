@@ -273,10 +273,10 @@ def test_the_store_holds_exactly_what_the_scan_of_a_real_job_found(corpus: Path,
 
 
 def test_without_a_terminal_progress_is_a_few_log_lines(archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import fingerlog.cli.batch as batch_cli
+    import fingerlog.cli.batch_run as batch_run
 
     archive_dir, rules, plan = archive
-    monkeypatch.setattr(batch_cli, "LOG_EVERY", 0.0)  # a line per build instead of one a minute
+    monkeypatch.setattr(batch_run, "LOG_EVERY", 0.0)  # a line per build instead of one a minute
     listing = tmp_path / "jobs.list"
     listing.write_text(f"{plan[1].path}\n{plan[2].path}\n")
     result = CliRunner().invoke(main, ["batch", str(listing), "--rules", str(rules), "--out", str(tmp_path / "s")])

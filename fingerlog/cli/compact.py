@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from fingerlog.cli.store_options import S3_ENDPOINT_OPTION, STORE_ARGUMENT
+from fingerlog.cli.options import S3_ENDPOINT_OPTION
+from fingerlog.cli.store_options import STORE_ARGUMENT
 from fingerlog.remote.objectstore import check_reachable, use_endpoint
 from fingerlog.store.compact import compact_store
 

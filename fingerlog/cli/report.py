@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from fingerlog.cli.options import S3_ENDPOINT_OPTION
 from fingerlog.cli.store_options import (
-    S3_ENDPOINT_OPTION,
     STORE_ARGUMENT,
     connect,
     run_query,

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import duckdb
 
+from fingerlog.cli.options import S3_ENDPOINT_OPTION
 from fingerlog.cli.store_options import (
-    S3_ENDPOINT_OPTION,
     STORE_ARGUMENT,
     QueryError,
     as_of_time,

@@ -17,11 +17,6 @@ from fingerlog.store.views import DEFAULT_DAYS
 
 #: a store directory, or s3://BUCKET/PREFIX (read through pyarrow, see docs/scale-out.md).
 STORE_ARGUMENT = click.argument("store", metavar="STORE")
-#: the endpoint of s3:// locations, for every command that reads or writes one.
-S3_ENDPOINT_OPTION = click.option(
-    "--s3-endpoint", metavar="URL", default=None,
-    help="S3 endpoint for s3:// locations (Ceph, MinIO, Swift's S3 API). Default: $AWS_ENDPOINT_URL, else AWS.",
-)
 
 
 class QueryError(FingerlogError):

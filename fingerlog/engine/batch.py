@@ -14,17 +14,16 @@ location with the same rules digest are skipped; ``rescan`` scans them again.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from multiprocessing import forkserver
 from pathlib import Path
 
 from fingerlog.engine.archive import BuildTask
+from fingerlog.engine.forkserver import LOCAL_WORKER_MODULES, start_fork_server
 from fingerlog.engine.plan import RuleLike
 from fingerlog.engine.scan import scan_build
 from fingerlog.errors import FingerlogError
@@ -161,21 +160,6 @@ def _run_in_worker(task: BuildTask) -> BuildSummary:
     return scan_and_store(task, _WORKER_SPEC)
 
 
-def start_fork_server(*preload: str) -> multiprocessing.context.ForkServerContext:
-    """Start this process's fork server now, importing ``preload``; its context, to start worker processes.
-
-    One clean process (no driver threads or DuckDB state) imports the engine
-    once, and each worker is a cheap fork of it, warm from its first build.
-    The server imports in the background: started before the driver plans, it
-    is ready by the time the workers are wanted.  A server already running is
-    kept as it is (one per process).
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
-    forkserver.ensure_running()
-    return context
-
-
 def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iterator[BuildSummary]:
     """Scan ``tasks`` with ``jobs`` worker processes (in this process when 1), yielding summaries as builds finish.
 
@@ -186,7 +170,7 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
         for task in tasks:
             yield scan_and_store(task, spec)
         return
-    context = start_fork_server(__name__)
+    context = start_fork_server(LOCAL_WORKER_MODULES)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(spec, dict(os.environ)))
     try:
         pending: set[Future[BuildSummary]] = set()

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -40,8 +39,8 @@ from fingerlog.engine.batch import (
     BatchSpec,
     BuildSummary,
     scan_and_store,
-    start_fork_server,
 )
+from fingerlog.engine.forkserver import DASK_WORKER_MODULES, has_fork_server, start_fork_server
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -124,7 +123,7 @@ def _local_cluster_config() -> dict[str, object]:
         "distributed.admin.system-monitor.interval": "2s",
         "distributed.admin.system-monitor.disk": False,
     }
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    if has_fork_server():
         config["distributed.worker.multiprocessing-method"] = "forkserver"
     return config
 
@@ -200,9 +199,10 @@ class DaskEngine:
         self._starting = threading.Thread(target=self._start, name="fingerlog-dask-start")
 
     def __enter__(self) -> Self:
-        if self.scheduler is None and "forkserver" in multiprocessing.get_all_start_methods():
+        if self.scheduler is None and has_fork_server():
             # the fork server imports Dask and the scan engine in its own process, in parallel with the driver
-            start_fork_server("distributed", WORKER_MODULE)
+            # (already running when `fingerlog batch` started it, see fingerlog.engine.forkserver)
+            start_fork_server(DASK_WORKER_MODULES)
         self._starting.start()
         return self
 

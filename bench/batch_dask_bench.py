@@ -6,7 +6,8 @@ bench/batch_bench.py), in the same run:
 1. ``fingerlog batch --engine local --jobs 2``;
 2. ``fingerlog batch --engine dask --jobs 2``: the command starts its own local cluster;
 3. ``fingerlog batch --engine dask --scheduler ...`` on a cluster of 2 workers
-   already running (how a team runs it), so cluster start-up is not counted;
+   already running (how a team runs it, with the settings docs/scale-out.md
+   recommends: ``dask_engine.QUIET_SETTINGS``), so cluster start-up is not counted;
 
 each timed end to end as a user runs it (a new ``fingerlog`` process: start-up,
 planning, rules, scan, store; for (2), starting and stopping the cluster too),
@@ -18,7 +19,12 @@ dask/local ratios (target: >= 0.9 on 2 workers), and Dask's per-task overhead:
 the time per no-op task on that cluster, paid by each of the few dozen tasks
 (builds grouped, see fingerlog.engine.dask_engine) of a batch.
 
-Size: FINGERLOG_BENCH_JOBS (default 400 jobs).
+Sizes: FINGERLOG_BENCH_JOBS, comma-separated (default ``400,2000``: a small
+batch, and an archive of thousands of jobs as the issue's users have).  With
+two sizes, each engine's time is also split into a fixed cost per batch
+(start-up: imports, cluster, store) and a cost per build, by the line through
+its two medians; the ratio of the per-build costs is what the engines reach on
+a long batch.
 """
 
 from __future__ import annotations
@@ -85,34 +91,59 @@ def noop_seconds(client: object) -> float:
     return (time.perf_counter() - started) / NOOP_TASKS
 
 
-def main() -> None:
+def bench_size(jobs: int, repeat: int) -> dict[str, float]:
+    """Median seconds of each engine on an archive of ``jobs`` jobs, printed with builds/s, MB/s and ratios."""
+    from dask import config as dask_config
     from distributed import Client, LocalCluster
 
-    jobs = int(os.environ.get("FINGERLOG_BENCH_JOBS", "400"))
-    DATA.mkdir(parents=True, exist_ok=True)
+    from fingerlog.engine.dask_engine import QUIET_SETTINGS
+
     archive, rules, megabytes = archive_of(jobs)
-    print(f"archive: {jobs} jobs, {megabytes:,.1f} MB of logs")
-    repeat = int(os.environ.get("FINGERLOG_BENCH_REPEAT", "3"))
     runs: dict[str, list[float]] = {name: [] for name in (LOCAL, SELF_STARTED, RUNNING)}
+    EXPECTED.clear()
+    per_task: list[float] = []
     for _ in range(repeat):  # in turns: a burst of load on the shared machine hits every engine alike
         runs[LOCAL].append(timed_batch(archive, rules, "local-2", "--engine", "local", "--jobs", "2"))
         runs[SELF_STARTED].append(timed_batch(archive, rules, "dask-2", "--engine", "dask", "--jobs", "2"))
         # the running cluster lives only for its own run: its idle workers do not slow the other two
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:  # fmt: skip
+        with dask_config.set(QUIET_SETTINGS), LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:  # fmt: skip
             client.run(__import__, "fingerlog.engine.scan")  # workers warm, as on a running cluster
             runs[RUNNING].append(timed_batch(archive, rules, "dask-running", "--engine", "dask",
                                              "--scheduler", cluster.scheduler_address))  # fmt: skip
-            per_task = noop_seconds(client)
+            per_task.append(noop_seconds(client))
     seconds = {name: statistics.median(times) for name, times in runs.items()}
     local = seconds[LOCAL]
-    print(f"every run: {EXPECTED['work']}; median of {repeat} runs each (all runs, s):")
+    print(f"archive: {jobs} jobs, {megabytes:,.1f} MB of logs; every run: {EXPECTED['work']}; "
+          f"median of {repeat} runs each (all runs, s):")  # fmt: skip
     for name, took in seconds.items():
         every = " ".join(f"{t:.2f}" for t in runs[name])
         print(f"  {name:<38} {took:6.2f} s  {jobs / took:7.1f} builds/s  {megabytes / took:7.1f} MB/s  "
               f"{local / took:5.2f}x local  ({every})")  # fmt: skip
-    print(f"  dask per-task overhead: {per_task * 1e3:.2f} ms per no-op task (a task scans a share of the builds "
-          f"left, at most ~{MAX_TASK_SECONDS:.0f} s of them)")  # fmt: skip
+    print(f"  dask per-task overhead: {statistics.median(per_task) * 1e3:.2f} ms per no-op task (a task scans a "
+          f"share of the builds left, at most ~{MAX_TASK_SECONDS:.0f} s of them)")  # fmt: skip
+    return seconds
+
+
+def main() -> None:
+    sizes = sorted({int(size) for size in os.environ.get("FINGERLOG_BENCH_JOBS", "400,2000").split(",")})
+    repeat = int(os.environ.get("FINGERLOG_BENCH_REPEAT", "3"))
+    DATA.mkdir(parents=True, exist_ok=True)
+    medians = {jobs: bench_size(jobs, repeat) for jobs in sizes}
+    if len(sizes) < 2:
+        return
+    small, large = sizes[0], sizes[-1]
+    print(f"fixed cost per batch and cost per build (the line through the medians at {small} and {large} jobs):")
+    local_per_build = (medians[large][LOCAL] - medians[small][LOCAL]) / (large - small)
+    for name in medians[small]:
+        per_build = (medians[large][name] - medians[small][name]) / (large - small)
+        if per_build <= 0 or local_per_build <= 0:
+            print(f"  {name:<38} not measurable: the larger batch was not slower (the machine's load varied)")
+            continue
+        fixed = medians[small][name] - small * per_build
+        print(f"  {name:<38} {fixed:6.2f} s + {per_build * 1e3:6.2f} ms/build  "
+              f"{local_per_build / per_build:5.2f}x local per build")  # fmt: skip
+
 
 if __name__ == "__main__":
     main()

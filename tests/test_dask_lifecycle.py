@@ -142,3 +142,16 @@ def test_the_workers_of_a_self_started_cluster_run_with_the_quiet_settings() -> 
         client = engine.wait()
         seen = {key: list(client.run(dask_config.get, key).values()) for key in QUIET_WORKER_SETTINGS}
     assert seen == {key: [value, value] for key, value in QUIET_WORKER_SETTINGS.items()}
+
+
+def test_the_settings_the_docs_give_for_a_running_cluster_are_the_ones_a_self_started_cluster_uses() -> None:
+    """docs/scale-out.md lists the quiet settings as environment variables: they must say what the engine sets."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "scale-out.md").read_text()
+    block = docs.split("**Settings for a running cluster.**", 1)[1].split("```", 2)[1]
+    listed = {}
+    for line in block.splitlines():
+        if line.startswith("DASK_DISTRIBUTED__"):
+            name, value = line.split("#", 1)[0].strip().split("=", 1)
+            key = "distributed." + ".".join(part.lower().replace("_", "-") for part in name.split("__")[1:])
+            listed[key] = value
+    assert listed == {key: str(value) for key, value in dask_engine.QUIET_SETTINGS.items()}

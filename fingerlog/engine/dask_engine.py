@@ -99,30 +99,33 @@ class Grouper:
         return group
 
 
+#: Dask settings that keep the runtime's periodic jobs off the scan's cores (docs/scale-out.md
+#: lists them as environment variables for a running cluster).  Each periodic job takes CPU
+#: from the scan when the cluster shares a machine with it, so those that only feed dashboards
+#: or warnings are off or slowed down (an idle 2-worker cluster with the driver: 110-120 ms of
+#: CPU a second with Dask's defaults, about 20 with these): no statistical profiler (it samples
+#: every worker thread 100 times a second); the event loops' health check once a second, not
+#: every 20 ms (it feeds a warning); each worker's memory checked once a second, not 10 times
+#: (a scan holds one build's rows at most, the memory limits stay enforced); the system
+#: monitor (CPU, memory, network, disk for the dashboard) every 2 s, without disk counters.
+QUIET_SETTINGS: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.system-monitor.disk": False,
+}
+
+
 def _local_cluster_config() -> dict[str, object]:
     """Dask settings for a cluster this command starts, and so stops within seconds.
 
-    Each periodic job of Dask's runtime takes CPU from the scan when the
-    cluster shares the driver's machine, so those that only feed dashboards
-    or warnings are off or slowed down (an idle 2-worker cluster with the
-    driver: 110-120 ms of CPU a second with Dask's defaults, about 20 now):
-    no statistical profiler (it samples every worker thread 100 times a
-    second); the event loops' health check once a second, not every 20 ms
-    (it feeds a warning the command silences); each worker's memory checked
-    once a second, not 10 times (a scan holds one build's rows at most, the
-    memory limits stay enforced); the system monitor (CPU, memory, network,
-    disk for the dashboard) every 2 s, without disk counters.  Worker
-    processes come from a fork server where the platform has one: spawning a
-    fresh interpreter per worker (Dask's default) and stopping it cost about
-    a second each way, a fork costs milliseconds.
+    The quiet settings above, and worker processes forked from a fork server
+    where the platform has one: spawning a fresh interpreter per worker
+    (Dask's default) and stopping it cost about a second each way, a fork
+    costs milliseconds.
     """
-    config: dict[str, object] = {
-        "distributed.worker.profile.enabled": False,
-        "distributed.admin.tick.interval": "1s",
-        "distributed.worker.memory.monitor-interval": "1s",
-        "distributed.admin.system-monitor.interval": "2s",
-        "distributed.admin.system-monitor.disk": False,
-    }
+    config = dict(QUIET_SETTINGS)
     if has_fork_server():
         config["distributed.worker.multiprocessing-method"] = "forkserver"
     return config

@@ -31,7 +31,7 @@ from fingerlog.store.compact import compact_store  # noqa: E402
 from fingerlog.store.reports import REPORTS  # noqa: E402
 
 DATA = REPO / "bench" / "data" / "batch"
-FINGERLOG = [sys.executable, "-m", "fingerlog.cli"] if not (REPO / ".venv/bin/fingerlog").exists() else [str(REPO / ".venv/bin/fingerlog")]
+FINGERLOG = [sys.executable, "-m", "fingerlog"] if not (REPO / ".venv/bin/fingerlog").exists() else [str(REPO / ".venv/bin/fingerlog")]
 
 
 def bench_batch(jobs_count: int) -> None:

@@ -47,7 +47,7 @@ from archive_gen import generate_archive, write_rules
 from fingerlog.engine.dask_engine import MAX_TASK_SECONDS
 
 DATA = REPO / "bench" / "data" / "batch"
-FINGERLOG = [str(REPO / ".venv/bin/fingerlog")] if (REPO / ".venv/bin/fingerlog").exists() else [sys.executable, "-m", "fingerlog.cli"]
+FINGERLOG = [str(REPO / ".venv/bin/fingerlog")] if (REPO / ".venv/bin/fingerlog").exists() else [sys.executable, "-m", "fingerlog"]
 NOOP_TASKS = 500
 #: what a run did (its summary line without the timing): every run of every engine must match the first
 WORK = re.compile(r"\d+ builds scanned, \d+ skipped, \d+ failed; [\d,.]+ MB, \d+ hits, \d+ unreadable files")

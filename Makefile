@@ -26,6 +26,9 @@ check: $(STAMP)  ## prove every rule of rules/ against fixtures/ (also part of m
 test: $(STAMP)  ## run the test suite
 	$(PY) -m pytest -q
 
+lint: $(STAMP)  ## check the code with ruff (the rules and why: docs/lint.md)
+	$(VENV)/bin/ruff check fingerlog tests bench
+
 bench: $(STAMP)  ## scanning throughput against ripgrep and ISA-L (prints ratios)
 	$(PY) bench/scan_bench.py
 

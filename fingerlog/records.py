@@ -7,8 +7,8 @@ of one another.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 #: logstash field name -> its values.  Every field is multi-valued (``tags``
 #: really is; the others hold one value), as Elasticsearch sees a document.

@@ -7,8 +7,9 @@ clone, and fail in CI (``CI=true``), where the corpus is always present.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

@@ -17,7 +17,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture()
+@pytest.fixture
 def pack(tmp_path: Path) -> Path:
     (tmp_path / "good.yaml").write_text('query: message:"x" AND tags:"y"\n')
     (tmp_path / "mixed.yaml").write_text("query: >\n  a AND b OR c\n")
@@ -89,14 +89,14 @@ def test_explain_a_rule_file(pack: Path) -> None:
 def test_explain_shows_the_dsl_of_the_chosen_mapping(pack: Path, mapping: str, tags_query: str) -> None:
     code, out, _ = run("explain", str(pack / "good.yaml"), "--mapping", mapping)
     assert code == 0
-    title, _, body = out.partition(f"Elasticsearch Query DSL ({mapping} mapping):\n")
+    _title, _, body = out.partition(f"Elasticsearch Query DSL ({mapping} mapping):\n")
     dsl = json.loads(body)
     assert dsl["bool"]["must"][0] == {"match_phrase": {"message": "x"}}
     assert tags_query in dsl["bool"]["must"][1]
 
 
 def test_explain_broken_query_is_a_located_error_without_traceback() -> None:
-    code, out, err = run("explain", "a AND")
+    code, _out, err = run("explain", "a AND")
     assert code == 1
     assert err == "fingerlog: error: <query>:1:3: 'AND' needs a clause after it\n  a AND\n    ^~~\n"
 

@@ -19,11 +19,11 @@ matcher.  Both must return the same document ids for:
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
-
-import random
+from typing import Any
 
 import pytest
 import yaml
@@ -244,7 +244,7 @@ GAP_DOCS = [
 @pytest.mark.parametrize("gap", [0, 5])
 def test_position_gap_between_values_is_lucenes(lucene: Any, gap: int) -> None:
     mapping = parse_mapping({"name": f"gap{gap}", "default": "text", "position_increment_gap": gap}, "gap.yaml")
-    queries = [CorpusQuery(f"slop{slop}", f'tags:"b c"~{slop}') for slop in range(0, 14)]
+    queries = [CorpusQuery(f"slop{slop}", f'tags:"b c"~{slop}') for slop in range(14)]
     queries += [CorpusQuery("b-e", 'tags:"b e"~5'), CorpusQuery("e-c", 'tags:"e c"')]
     answers = lucene.match(GAP_DOCS, [q.text for q in queries], mapping)
     problems, _ = _disagreements(queries, answers, GAP_DOCS, mapping)

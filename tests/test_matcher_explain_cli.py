@@ -23,7 +23,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture()
+@pytest.fixture
 def screen_log(tmp_path: Path) -> Path:
     path = tmp_path / "logs" / "screen-q-svc.txt.gz"
     path.parent.mkdir()

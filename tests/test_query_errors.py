@@ -9,7 +9,7 @@ should look, which is not always where JavaCC noticed.
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

@@ -21,7 +21,19 @@ from fingerlog.mapping import load_mapping
 from fingerlog.query import parse_query
 from fingerlog.query.javanum import float32_str
 from fingerlog.query.nodes import (
-    Bool, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard, WildcardToken,
+    Bool,
+    Exists,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Occur,
+    Phrase,
+    Prefix,
+    Range,
+    Regexp,
+    Term,
+    Wildcard,
+    WildcardToken,
 )
 
 pytestmark = pytest.mark.lucene

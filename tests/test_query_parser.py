@@ -12,7 +12,19 @@ import yaml
 from fingerlog.query import parse_query
 from fingerlog.query.lexer import Kind, tokenize
 from fingerlog.query.nodes import (
-    Bool, Clause, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard,
+    Bool,
+    Clause,
+    Exists,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Occur,
+    Phrase,
+    Prefix,
+    Range,
+    Regexp,
+    Term,
+    Wildcard,
     WildcardToken,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -86,9 +87,9 @@ def test_pages_through_the_api_and_writes_the_manifest(httpserver, fetcher, tmp_
 
 def test_since_and_limit_stop_the_paging(httpserver, fetcher, tmp_path):
     FakeZuul(httpserver, count=5)
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    since = BuildQuery(httpserver.url_for("/"), "openstack", page_size=PAGE_SIZE, since=datetime(2024, 5, 8, tzinfo=timezone.utc))
+    since = BuildQuery(httpserver.url_for("/"), "openstack", page_size=PAGE_SIZE, since=datetime(2024, 5, 8, tzinfo=UTC))
     assert len(fetch_builds(since, tmp_path / "a", fetcher).fetched) == 3  # started May 10, 9 and 8
     limited = BuildQuery(httpserver.url_for("/"), "openstack", page_size=PAGE_SIZE, limit=1)
     assert len(fetch_builds(limited, tmp_path / "b", fetcher).fetched) == 1

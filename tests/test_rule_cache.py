@@ -19,7 +19,7 @@ WARNS = 'query: message:"Timed out"\ntitel: typo\n'
 BROKEN = "query: >-\n  message:\"unclosed AND tags:x\n"
 
 
-@pytest.fixture()
+@pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     where = tmp_path / "cache"
     monkeypatch.setenv("FINGERLOG_CACHE_DIR", str(where))
@@ -27,7 +27,7 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return where / "rules"
 
 
-@pytest.fixture()
+@pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     where = tmp_path / "rules"
     where.mkdir()
@@ -36,7 +36,7 @@ def rules_dir(tmp_path: Path) -> Path:
     return where
 
 
-@pytest.fixture()
+@pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The query texts the loader really parses (a cache hit parses none)."""
     seen: list[str] = []

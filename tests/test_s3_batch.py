@@ -25,7 +25,7 @@ from fingerlog.store.schema import TABLES
 
 pytest.importorskip("s3fs")
 pytest.importorskip("moto")
-from s3_server import S3Server, s3_server  # noqa: E402
+from s3_server import S3Server, s3_server
 
 JOBS = 12
 #: columns that say when and from where a build was scanned, not what was found.
@@ -92,7 +92,7 @@ def objects(server: S3Server, bucket: str) -> list[str]:
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
 def test_a_batch_from_s3_into_s3_gives_the_local_store(engine: str, server: S3Server, archive, tmp_path: Path) -> None:
-    plan, rules, local = archive
+    _plan, rules, local = archive
     store = f"s3://stores/{engine}"
     code, output = cli("batch", "s3://archive/jobs", "--rules", rules, "--out", store, "--engine", engine, "--jobs", "2")
     assert code == 0, output

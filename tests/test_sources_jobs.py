@@ -168,7 +168,7 @@ def _archive(kind: str, source: Path, dest: Path) -> Path:
                 zf.write(f, "job/" + f.relative_to(source).as_posix())
         return path
     path = dest / f"job.{kind}"
-    with tarfile.open(path, f"w:{kind.split('.')[-1] if '.' in kind else ''}") as tar:
+    with tarfile.open(path, f"w:{kind.rsplit('.', maxsplit=1)[-1] if '.' in kind else ''}") as tar:
         for f in files:
             data, name = f.read_bytes(), "job/" + f.relative_to(source).as_posix()
             if name.endswith("screen-n-cpu.txt"):  # a gzip inside the tar

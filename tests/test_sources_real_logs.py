@@ -68,7 +68,7 @@ def test_q_svc_tracebacks_form_one_multiline_event_each(corpus: Path, job_events
     multiline = [e for e in job_events["logs/screen-q-svc.txt"] if "multiline" in e.fields["tags"]]
     assert len(multiline) == len(block_starts) == 41
     # each event starts at the ERROR line just before its TRACE block (1-based line numbers)
-    assert [e.first_line for e in multiline] == [i for i in block_starts]
+    assert [e.first_line for e in multiline] == list(block_starts)
     assert {e.first("loglevel") for e in multiline} == {"ERROR"}
     assert all("\n" in (e.first("message") or "") for e in multiline)
 
@@ -118,7 +118,7 @@ def test_modern_oslo_traceback_lines_carrying_error_stay_events_of_their_own(cor
 def test_systemd_journal_devstack_logs(corpus: Path, commit: str, name: str) -> None:
     path = _sample(corpus, commit, name)
     events = list(open_job(path).events())
-    leveled = re.findall(r"^\w+ +\d+ [\d:.]+ \S+ ([\w-]+)\[\d+\]: (INFO|AUDIT|WARNING|ERROR|CRITICAL) (\S+)", _text(path), re.M)
+    leveled = re.findall(r"^\w+ +\d+ [\d:.]+ \S+ ([\w-]+)\[\d+\]: (INFO|AUDIT|WARNING|ERROR|CRITICAL) (\S+)", _text(path), re.MULTILINE)
     parsed = [e for e in events if "loglevel" in e.fields]
     assert [(e.first("loglevel"), e.first("module")) for e in parsed] == [(lv, mod) for _, lv, mod in leveled]
     # grok's DATA stops at the first "program[pid]:", so it holds "<host> <program>"

@@ -30,7 +30,7 @@ COMPARED = ("message", "loglevel", "module", "pid", "syslog_program", "syslog_ho
 
 def _moment(event: Event) -> dt.datetime:
     stamp = event.first("@timestamp") or ""
-    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC)
 
 
 def _raw(event: Event) -> str:
@@ -68,7 +68,7 @@ def test_sample_documents_are_re_derived_from_their_log_lines(corpus: Path, tmp_
         job.mkdir()
         log = job / name
         log.write_text("\n".join(_raw(e) for e in originals) + "\n", encoding="utf-8")
-        written = dt.datetime(year, 6, 1, tzinfo=dt.timezone.utc).timestamp()
+        written = dt.datetime(year, 6, 1, tzinfo=dt.UTC).timestamp()
         os.utime(log, (written, written))
         derived = list(open_job(job).events())
         assert len(derived) == len(originals), name

@@ -26,8 +26,8 @@ from fingerlog.backends.dsl import to_dsl
 from fingerlog.backends.es_target import DYNAMIC_KEYWORD_SUBFIELD, LEGACY_ALL_FIELD, EsVersion, IndexLayout, Target
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.mapping import FieldKind, FieldMapping, FieldMappings, available_mappings, load_mapping
-from fingerlog.query.nodes import Bool, Exists, Node, Occur, Phrase, Prefix, Range, Term, Wildcard, WildcardToken
 from fingerlog.query import parse_query
+from fingerlog.query.nodes import Bool, Exists, Node, Occur, Phrase, Prefix, Range, Term, Wildcard, WildcardToken
 from fingerlog.records import Event
 from fingerlog.sources import load_sample_events
 
@@ -112,7 +112,7 @@ def generated_docs(texts: list[str]) -> list[dict[str, Any]]:
         positive, negative = _leaves(parse_query(text), True)
         if positive:
             docs.append(_doc(f"gen-{n}", positive))
-        docs += [_doc(f"gen-{n}-not{k}", positive + [value]) for k, value in enumerate(negative)]
+        docs += [_doc(f"gen-{n}-not{k}", [*positive, value]) for k, value in enumerate(negative)]
     return docs
 
 

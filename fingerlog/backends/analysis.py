@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from fingerlog.backends import _unicode_tables
 
@@ -97,7 +97,7 @@ _STEPS: dict[int, tuple[tuple[int, int], ...]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _step(states: int, cls: int) -> int:
     """The NFA state set after reading one character of class ``cls``."""
     nxt = 0

@@ -11,7 +11,8 @@ take the surviving clauses from here.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from fingerlog.query.nodes import Bool, Clause, Node, Occur
 

@@ -26,8 +26,9 @@ span; the caller turns it into a warning (or an error with ``--strict``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from fingerlog.backends.analysis import analyze, expanded_lower
 from fingerlog.backends.automata import fuzzy_edits
@@ -163,7 +164,7 @@ def is_analyzed(mapping: FieldMappings, field: str) -> bool:
     return mapping.field(field).kind is FieldKind.TEXT
 
 
-class DslCompiler(Visitor[Optional[Dsl]]):
+class DslCompiler(Visitor[Dsl | None]):
     """Visitor from tree nodes to DSL; ``None`` means Lucene's parser dropped the clause."""
 
     def __init__(self, mapping: FieldMappings, target: Target, analyzer: Analyzer) -> None:
@@ -303,7 +304,7 @@ class DslCompiler(Visitor[Optional[Dsl]]):
         groups: dict[Occur, list[Dsl]] = {Occur.MUST: [], Occur.SHOULD: [], Occur.MUST_NOT: []}
         compiled = []
         for clause in node.clauses:  # a loop, not a comprehension: one stack frame less per nesting level
-            compiled.append((clause, self.visit(clause.query)))
+            compiled.append((clause, self.visit(clause.query)))  # noqa: PERF401
         # a dropped clause moves an AND onto the clause kept before it, as Lucene's addClause does
         for occur, (_, query) in replay_add_clause(
             compiled, lambda pair: pair[0].occur, lambda pair: pair[0].after_and, lambda pair: pair[1] is None

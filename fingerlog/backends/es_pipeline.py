@@ -18,8 +18,9 @@ file no table row names gets no format tag unless the shipper sends one).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from fingerlog.backends.es_target import EsVersion, Target
 
@@ -56,26 +57,34 @@ ES_GROK: Mapping[str, tuple[tuple[str, ...], str]] = {
     "console": (("console", "console.html"), r"(?m)^%{TIMESTAMP_ISO8601:logdate} \| %{GREEDYDATA:logmessage}"),
     "oslofmt": (
         ("oslofmt",),
-        r"(?m)^(?<logdate>%{TIMESTAMP_ISO8601}|%{SYSLOGTIMESTAMP})%{SPACE}"
-        r"(%{DATA:syslog_program}(?:\[%{POSINT:syslog_pid}\])?:|%{NUMBER:pid})?%{SPACE}?"
-        r"(?<loglevel>AUDIT|CRITICAL|DEBUG|INFO|TRACE|WARNING|ERROR) \[?\b%{NOTSPACE:module}\b\]?"
-        r"%{SPACE}?%{GREEDYDATA:logmessage}?",
+        (
+            r"(?m)^(?<logdate>%{TIMESTAMP_ISO8601}|%{SYSLOGTIMESTAMP})%{SPACE}"
+            r"(%{DATA:syslog_program}(?:\[%{POSINT:syslog_pid}\])?:|%{NUMBER:pid})?%{SPACE}?"
+            r"(?<loglevel>AUDIT|CRITICAL|DEBUG|INFO|TRACE|WARNING|ERROR) \[?\b%{NOTSPACE:module}\b\]?"
+            r"%{SPACE}?%{GREEDYDATA:logmessage}?"
+        ),
     ),
     "apachecombined": (("apachecombined",), r"%{COMBINEDAPACHELOG}"),
     "apacheerror": (
         ("apacheerror",),
-        r"\[(?<logdate>%{DAY} %{MONTH} %{MONTHDAY} %{TIME} %{YEAR}%{SPACE}%{TZ}?)\]%{SPACE}"
-        r"\[%{LOGLEVEL:loglevel}\]%{SPACE}%{GREEDYDATA:logmessage}",
+        (
+            r"\[(?<logdate>%{DAY} %{MONTH} %{MONTHDAY} %{TIME} %{YEAR}%{SPACE}%{TZ}?)\]%{SPACE}"
+            r"\[%{LOGLEVEL:loglevel}\]%{SPACE}%{GREEDYDATA:logmessage}"
+        ),
     ),
     "libvirt": (
         ("libvirt",),
-        r"%{TIMESTAMP_ISO8601:logdate}:%{SPACE}%{NUMBER:pid}:%{SPACE}%{LOGLEVEL:loglevel}%{SPACE}:%{SPACE}"
-        r"%{GREEDYDATA:logmessage}",
+        (
+            r"%{TIMESTAMP_ISO8601:logdate}:%{SPACE}%{NUMBER:pid}:%{SPACE}%{LOGLEVEL:loglevel}%{SPACE}:%{SPACE}"
+            r"%{GREEDYDATA:logmessage}"
+        ),
     ),
     "syslog": (
         ("syslog",),
-        r"%{SYSLOGTIMESTAMP:logdate}%{SPACE}%{SYSLOGHOST:syslog_host}?%{SPACE}"
-        r"%{DATA:syslog_program}(?:\[%{POSINT:syslog_pid}\])?:? %{GREEDYDATA:logmessage}",
+        (
+            r"%{SYSLOGTIMESTAMP:logdate}%{SPACE}%{SYSLOGHOST:syslog_host}?%{SPACE}"
+            r"%{DATA:syslog_program}(?:\[%{POSINT:syslog_pid}\])?:? %{GREEDYDATA:logmessage}"
+        ),
     ),
 }
 

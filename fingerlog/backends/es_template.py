@@ -37,10 +37,7 @@ def _text(mapping: FieldMappings, subfield: str | None) -> dict[str, Any]:
 
 def field_spec(mapping: FieldMappings, target: Target, field: FieldMapping) -> dict[str, Any]:
     """The ES mapping of one profile field, copied into the catch-all field."""
-    if field.kind is FieldKind.TEXT:
-        spec = _text(mapping, field.keyword_subfield)
-    else:
-        spec = {"type": "keyword"}
+    spec = _text(mapping, field.keyword_subfield) if field.kind is FieldKind.TEXT else {"type": "keyword"}
     if mapping.all_field:
         spec["copy_to"] = target.all_field
     return spec

@@ -12,8 +12,7 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import quote
 
-from fingerlog.backends.analysis import analyze
-from fingerlog.backends.analysis import expanded_lower
+from fingerlog.backends.analysis import analyze, expanded_lower
 from fingerlog.backends.dsl import Finding, Translation, is_analyzed, modern_regexp
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
 from fingerlog.backends.lucene import to_lucene

@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Callable, Final
+from typing import Final
 
 from fingerlog.backends.analysis import analyze
 from fingerlog.mapping import FieldMappings
@@ -223,9 +224,9 @@ class _RequiredLiterals(Visitor["Requirement | _Vanished"]):
 
     def visit(self, node: Node) -> Requirement | _Vanished:
         found = super().visit(node)
-        if found == UNCONSTRAINED and not isinstance(node, (Bool, MatchAll)) and self.impossible is not None:
-            if not self._verbatim(node.field) and self.impossible(node):
-                return IMPOSSIBLE
+        if (found == UNCONSTRAINED and not isinstance(node, (Bool, MatchAll)) and self.impossible is not None
+                and not self._verbatim(node.field) and self.impossible(node)):
+            return IMPOSSIBLE
         return found
 
     def unsupported(self, node: Node) -> Requirement:

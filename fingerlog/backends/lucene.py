@@ -18,7 +18,18 @@ from __future__ import annotations
 from fingerlog.query.javanum import float32_plain, float32_str
 from fingerlog.query.lexer import NON_TERM_CHAR, NON_TERM_START, WHITESPACE
 from fingerlog.query.nodes import (
-    Bool, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard,
+    Bool,
+    Exists,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Occur,
+    Phrase,
+    Prefix,
+    Range,
+    Regexp,
+    Term,
+    Wildcard,
     WildcardToken,
 )
 from fingerlog.query.visitor import Visitor
@@ -50,7 +61,7 @@ def _quote(text: str) -> str:
 def _range_bound(value: str | None) -> str:
     if value is None:
         return "*"
-    if value == "*" or value == "":
+    if value in {"*", ""}:
         raise UnprintableQuery(f"a range bound {value!r} cannot be written between brackets")
     if not any(ch in " ]}" for ch in value):
         # RANGE_GOOP; escape what would otherwise be skipped or read as TO / a quote
@@ -165,7 +176,7 @@ class LucenePrinter(Visitor[str]):
 
 
 def _number(text: str) -> str:
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def to_lucene(node: Node, *, default_field: str = "_all") -> str:

@@ -25,8 +25,8 @@ docs/matching.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from fingerlog.backends import automata
 from fingerlog.backends.analysis import analyze, expanded_lower
@@ -556,11 +556,9 @@ class QueryCompiler(Visitor[_Compiled]):
         high = None if upper is None else expanded_lower(upper)
 
         def accepts(term: str) -> bool:
-            if low is not None and (term < low or (term == low and not incl_lower)):
-                return False
-            if high is not None and (term > high or (term == high and not incl_upper)):
-                return False
-            return True
+            above_low = low is None or term > low or (term == low and incl_lower)
+            below_high = high is None or term < high or (term == high and incl_upper)
+            return above_low and below_high
 
         return _MultiTermQuery(name, accepts, _range_description(name, low, high, incl_lower, incl_upper))
 

@@ -21,7 +21,19 @@ from fingerlog.errors import FingerlogError, UsageError
 from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.query.javanum import float32_str
 from fingerlog.query.nodes import (
-    Bool, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Term, Wildcard, WildcardToken,
+    Bool,
+    Exists,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Occur,
+    Phrase,
+    Prefix,
+    Range,
+    Regexp,
+    Term,
+    Wildcard,
+    WildcardToken,
 )
 from fingerlog.query.parser import parse_query
 from fingerlog.records import Event

@@ -27,9 +27,10 @@ import csv
 import json
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from fingerlog.errors import FingerlogError
 from fingerlog.sources.remote import is_object_url

@@ -21,16 +21,17 @@ from __future__ import annotations
 import difflib
 import enum
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from fingerlog.engine.scan import scan_build
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import FieldMappings
 from fingerlog.records import Hit
-from fingerlog.rules.guidelines import DEBUG_ONLY, DUPLICATE_RULE, Finding, Severity, lint_rule, position
 from fingerlog.rules import Problem, Rule, load_rules
+from fingerlog.rules.guidelines import DEBUG_ONLY, DUPLICATE_RULE, Finding, Severity, lint_rule, position
 
 
 class FixtureFormatError(FingerlogError):

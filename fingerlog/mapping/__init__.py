@@ -9,10 +9,11 @@ the Elasticsearch translator.  Profiles live as YAML files in ``profiles/``;
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping as MappingType
+from typing import Any
 
 import yaml
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from fingerlog.query.errors import QueryParseError
 from fingerlog.query.nodes import Span

@@ -26,10 +26,11 @@ class MixedOperators:
 
 def mixed_operator_levels(text: str, *, default_field: str = "_all") -> list[MixedOperators]:
     """Every level of ``text`` (a valid query) where AND meets OR, in text order."""
-    found = []
-    for level in operator_levels(text, default_field=default_field):
-        if Conj.AND in level.conjunctions and level.conjunctions & {Conj.OR, Conj.NONE}:
-            found.append(MixedOperators(level.span, Conj.OR not in level.conjunctions))
+    found = [
+        MixedOperators(level.span, Conj.OR not in level.conjunctions)
+        for level in operator_levels(text, default_field=default_field)
+        if Conj.AND in level.conjunctions and level.conjunctions & {Conj.OR, Conj.NONE}
+    ]
     return sorted(found, key=lambda m: m.span.start)
 
 

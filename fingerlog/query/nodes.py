@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ class WildcardToken(enum.Enum):
 
 
 #: A wildcard pattern: literal text parts interleaved with wildcard tokens.
-WildcardPart = Union[str, WildcardToken]
+WildcardPart = str | WildcardToken
 
 
 def _span() -> Span | None:
@@ -178,7 +177,7 @@ class Bool:
     span: Span | None = _span()
 
 
-Node = Union[Term, Phrase, Prefix, Wildcard, Regexp, Fuzzy, Range, Exists, MatchAll, Bool]
+Node = Term | Phrase | Prefix | Wildcard | Regexp | Fuzzy | Range | Exists | MatchAll | Bool
 
 #: Every node type, for tests that prove each backend handles (or declines) all of them.
 NODE_TYPES: tuple[type, ...] = (Term, Phrase, Prefix, Wildcard, Regexp, Fuzzy, Range, Exists, MatchAll, Bool)

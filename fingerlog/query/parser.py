@@ -19,15 +19,30 @@ builds; docs/query-language.md lists every rule with its source.
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 from fingerlog.query.errors import QueryParseError
 from fingerlog.query.javanum import java_float, java_int, to_float32
 from fingerlog.query.lexer import Kind, Token, tokenize
 from fingerlog.query.nodes import (
-    Bool, Clause, Exists, Fuzzy, MatchAll, Node, Occur, Phrase, Prefix, Range, Regexp, Span,
-    Term, Wildcard, WildcardPart, WildcardToken,
+    Bool,
+    Clause,
+    Exists,
+    Fuzzy,
+    MatchAll,
+    Node,
+    Occur,
+    Phrase,
+    Prefix,
+    Range,
+    Regexp,
+    Span,
+    Term,
+    Wildcard,
+    WildcardPart,
+    WildcardToken,
 )
 
 #: Lucene's BooleanQuery.maxClauseCount (and Elasticsearch 1.x's default):
@@ -284,7 +299,7 @@ class _Parser:
         if slop.image == "~":
             return DEFAULT_FUZZINESS
         value = java_float(slop.image[1:])
-        if value is None or value != value or value < 0:
+        if value is None or math.isnan(value) or value < 0:
             raise self.error(f"fuzziness {slop.image[1:]!r} is not a non-negative number", slop.span)
         return value
 

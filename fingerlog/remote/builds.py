@@ -10,10 +10,11 @@ downloads nothing of them twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from fingerlog.atomic import atomic_write_text
@@ -57,10 +58,10 @@ def _started(record: Mapping[str, Any]) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_builds(query: BuildQuery, fetcher: HttpFetcher) -> Iterator[Mapping[str, Any]]:

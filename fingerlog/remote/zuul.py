@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from fingerlog.errors import FingerlogError

@@ -19,7 +19,7 @@ def _finding(finding: Finding) -> list[str]:
     lines.append("```")
     if rule.solution:
         lines.extend(["", f"**What to do:** {rule.solution.strip()}"])
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _build(summary: BuildSummary) -> list[str]:

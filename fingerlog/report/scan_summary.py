@@ -7,8 +7,8 @@ decided here once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from fingerlog.records import BuildScan, Hit, SourceError
 

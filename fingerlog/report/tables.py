@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 FORMATS = ("table", "csv", "json", "markdown")
 #: widest cell a terminal table shows; longer text is cut with an ellipsis.

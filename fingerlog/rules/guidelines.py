@@ -15,15 +15,27 @@ fixtures (``FL107`` DEBUG-only matches, ``FL109`` duplicate rules) are raised by
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from fingerlog.backends.literals import key_literals, required_literals
 from fingerlog.backends.lucene import to_lucene
 from fingerlog.mapping import FieldMappings
-from fingerlog.query.nodes import Bool, Exists, MatchAll, Node, Occur, Phrase, Prefix, Regexp, Span, Term, Wildcard
-from fingerlog.query.nodes import WildcardToken
 from fingerlog.query.mixed import mixed_operator_levels
+from fingerlog.query.nodes import (
+    Bool,
+    Exists,
+    MatchAll,
+    Node,
+    Occur,
+    Phrase,
+    Prefix,
+    Regexp,
+    Span,
+    Term,
+    Wildcard,
+    WildcardToken,
+)
 from fingerlog.rules.loader import RuleError, query_location
 from fingerlog.rules.model import Rule, Severity
 

@@ -37,24 +37,24 @@ from __future__ import annotations
 
 from fingerlog.sources.build import BUILD_FIELD_RULES, BuildFieldRule
 from fingerlog.sources.documents import DocumentError, document_fields, event_from_document, load_sample_events
-from fingerlog.sources.events import MAX_LINE_BYTES, iter_lines
+from fingerlog.sources.events import MAX_EVENT_LINES, MAX_LINE_BYTES, iter_lines
 from fingerlog.sources.filetypes import FILE_RULES, FileRule, classify
-from fingerlog.sources.formats import FORMATS, MAX_EVENT_LINES, LogFormat
+from fingerlog.sources.formats import FORMATS, LogFormat
 from fingerlog.sources.job import Job, JobError, LogFile, open_job
 
 __all__ = [
     "BUILD_FIELD_RULES",
-    "BuildFieldRule",
-    "DocumentError",
     "FILE_RULES",
     "FORMATS",
+    "MAX_EVENT_LINES",
+    "MAX_LINE_BYTES",
+    "BuildFieldRule",
+    "DocumentError",
     "FileRule",
     "Job",
     "JobError",
     "LogFile",
     "LogFormat",
-    "MAX_EVENT_LINES",
-    "MAX_LINE_BYTES",
     "classify",
     "document_fields",
     "event_from_document",

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import yaml
 
@@ -112,7 +113,7 @@ class BuildMetadata:
     def read(self, name: str, data: bytes, where: str, errors: list[SourceError]) -> None:
         """Take in one metadata file (``INVENTORY`` or ``BUILD_RECORD``); bad ones are recorded."""
         try:
-            parsed = yaml.load(data, Loader=_YAML_LOADER) if name == INVENTORY else json.loads(data)
+            parsed = yaml.load(data, Loader=_YAML_LOADER) if name == INVENTORY else json.loads(data)  # noqa: S506 - a SafeLoader
         except (yaml.YAMLError, ValueError) as exc:
             errors.append(SourceError(where, "invalid-metadata", f"cannot parse {name}: {exc}"))
             return

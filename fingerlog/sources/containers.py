@@ -17,11 +17,12 @@ import stat
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from fingerlog.records import SourceError
 from fingerlog.sources.gzipstream import GzipReader
@@ -103,7 +104,7 @@ def directory_entries(root: Path, errors: list[SourceError]) -> Iterator[Entry]:
             if not stat.S_ISREG(info.st_mode):
                 errors.append(SourceError(rel, "unreadable", "not a regular file (a FIFO, socket or device): not read"))
                 continue
-            yield Entry(rel, info.st_size, info.st_mtime, lambda p=full: open(p, "rb"), True, False)
+            yield Entry(rel, info.st_size, info.st_mtime, lambda p=full: open(p, "rb"), True, False)  # noqa: SIM115 - an opener: the reader closes it
 
 
 def _walk_error(root: Path, exc: OSError, errors: list[SourceError]) -> None:
@@ -126,9 +127,11 @@ def open_tar(path: Path) -> Iterator[tarfile.TarFile]:
         with path.open("rb") as raw, tarfile.open(fileobj=raw, mode="r|*", bufsize=TAR_STEP) as tar:
             yield tar
         return
-    with io.BufferedReader(GzipReader(path.open("rb")), buffer_size=TAR_STEP) as inflated:
-        with tarfile.open(fileobj=inflated, mode="r|", bufsize=TAR_STEP) as tar:
-            yield tar
+    with (
+        io.BufferedReader(GzipReader(path.open("rb")), buffer_size=TAR_STEP) as inflated,
+        tarfile.open(fileobj=inflated, mode="r|", bufsize=TAR_STEP) as tar,
+    ):
+        yield tar
 
 
 def tar_entries(path: Path, root: str, errors: list[SourceError]) -> Iterator[Entry]:
@@ -222,9 +225,9 @@ def tar_survey(path: Path, wanted: tuple[str, ...]) -> tuple[list[str], dict[str
                     continue
                 name = posixpath.normpath(member.name.lstrip("/"))
                 names.append(name)
-                if member.size <= METADATA_LIMIT and any(name == w or name.endswith("/" + w) for w in wanted):
-                    if stream := tar.extractfile(member):
-                        found[name] = stream.read()
+                wanted_here = member.size <= METADATA_LIMIT and any(name == w or name.endswith("/" + w) for w in wanted)
+                if wanted_here and (stream := tar.extractfile(member)):
+                    found[name] = stream.read()
     except (tarfile.TarError, OSError, EOFError):
         pass  # the reading pass records what is wrong with the archive
     return names, found
@@ -294,7 +297,7 @@ class _CheckedZipMember(io.RawIOBase):
 
 def _zip_mtime(info: zipfile.ZipInfo) -> float | None:
     try:
-        return dt.datetime(*info.date_time, tzinfo=dt.timezone.utc).timestamp()
+        return dt.datetime(*info.date_time, tzinfo=dt.UTC).timestamp()
     except ValueError:
         return None
 

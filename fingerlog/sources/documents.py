@@ -11,8 +11,9 @@ renamed the way logstash 1.2's own upgrade did; nothing else is changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from fingerlog.errors import FingerlogError
 from fingerlog.records import Event

@@ -9,7 +9,8 @@ skipped and recorded as ``line-too-long``) and an event up to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 from fingerlog.sources.streams import BLOCK
 

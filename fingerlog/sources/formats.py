@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Mapping, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from fingerlog.records import Event, Fields
 from fingerlog.sources import grok as g
 from fingerlog.sources.documents import DocumentError, document_fields, events_from_response, response_hits
-from fingerlog.sources.events import MAX_EVENT_LINES, iter_events
+from fingerlog.sources.events import MAX_EVENT_LINES, iter_events  # noqa: F401 - engine/scan.py imports MAX_EVENT_LINES from here
 from fingerlog.sources.timestamps import to_timestamp
 
 if TYPE_CHECKING:  # job.py builds LogFiles around formats: import only for the annotations
@@ -101,7 +102,7 @@ class LogFormat:
     #: a line that looks like this format (content sniffing); None: never sniffed.
     start: re.Pattern[bytes] | None = None
     #: year for dates that have none (syslog): the year the file was written.
-    year: int = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).year)
+    year: int = field(default_factory=lambda: dt.datetime.now(dt.UTC).year)
     #: False when the raw bytes are not the message text (JSON escapes): scan in full.
     prefilterable: bool = True
 

@@ -13,10 +13,11 @@ import datetime as dt
 import io
 import tarfile
 import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Mapping
+from typing import BinaryIO
 
 from fingerlog.errors import FingerlogError
 from fingerlog.records import Build, Event, SourceError
@@ -208,7 +209,7 @@ def _open_entry(entry: Entry, path: str, errors: list[SourceError], buffer_size:
 
 
 def _year(mtime: float | None) -> int:
-    moment = dt.datetime.fromtimestamp(mtime, dt.timezone.utc) if mtime else dt.datetime.now(dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else dt.datetime.now(dt.UTC)
     return moment.year
 
 
@@ -327,7 +328,8 @@ def _open_archive(path: Path, metadata: BuildMetadata, overrides: Mapping[str, s
 def _open_cut_zip(path: Path, metadata: BuildMetadata, overrides: Mapping[str, str], errors: list[SourceError]) -> Job:
     """A zip whose central directory is lost: its members are read from their local headers
     (build metadata inside it is not read ahead, so ``zuul-info`` fields are missing)."""
-    errors.append(SourceError(path.name, "truncated-archive", "no central directory (cut short?): members read from their local headers"))
+    errors.append(SourceError(path.name, "truncated-archive",
+                              "no central directory (cut short?): members read from their local headers"))
     root = containers.common_root([m.name for m in local_members(path, []) if not m.name.endswith("/")])
     build = _build(str(path) + "/" + root, metadata, overrides)
     return Job(str(path), build, errors, partial(containers.zip_local_entries, path, root, errors), year=metadata.year())

@@ -10,14 +10,15 @@ standard AWS chain (``AWS_ENDPOINT_URL`` included), as botocore reads them.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, BinaryIO, Mapping
+from typing import Any, BinaryIO
 
 from fingerlog.records import SourceError
 from fingerlog.sources.build import METADATA_FILES, BuildMetadata
 from fingerlog.sources.containers import Entry, is_archive
-from fingerlog.sources.job import JSONL_SUFFIXES, Job, JobError, _build, _open_archive
 from fingerlog.sources.filetypes import strip_compression
+from fingerlog.sources.job import JSONL_SUFFIXES, Job, JobError, _build, _open_archive
 
 #: bytes fetched per ranged GET while a file is streamed.
 BLOCK_SIZE = 8 << 20

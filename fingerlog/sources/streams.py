@@ -14,7 +14,8 @@ import lzma
 import tarfile
 import zipfile
 import zlib
-from typing import BinaryIO, Callable
+from collections.abc import Callable
+from typing import BinaryIO
 
 from fingerlog.records import SourceError
 from fingerlog.sources.gzipstream import GzipReader
@@ -26,7 +27,7 @@ BLOCK = 1 << 20
 CODECS: dict[str, tuple[str, Callable[[BinaryIO], BinaryIO]]] = {
     ".gz": ("gzip", GzipReader),  # type: ignore[dict-item]
     ".bz2": ("bz2", lambda raw: bz2.BZ2File(raw, mode="rb")),  # type: ignore[dict-item]
-    ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # type: ignore[dict-item]
+    ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # type: ignore[dict-item]  # noqa: SIM115 - an opener
 }
 
 class ShrankWhileRead(OSError):
@@ -139,7 +140,8 @@ class GuardedRaw(io.RawIOBase):
             return 0
         if n == 0 and self._expected_size is not None and self.delivered < self._expected_size and len(buffer):
             self._failed = True
-            self._on_error(ShrankWhileRead(f"the file ended at byte {self.delivered} of the {self._expected_size} it held when listed"))
+            ended = f"the file ended at byte {self.delivered} of the {self._expected_size} it held when listed"
+            self._on_error(ShrankWhileRead(ended))
         self.delivered += n
         return n
 

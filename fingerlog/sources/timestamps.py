@@ -13,7 +13,9 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-_MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
+_MONTHS = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 
 _ISO = re.compile(
     r"(\d{4})-(\d\d?)-(\d\d?)[T ](\d\d?):?(\d\d)(?::?(\d\d)(?:[.,:](\d+))?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$"
@@ -25,7 +27,7 @@ _CTIME = re.compile(r"[A-Za-z]+ ([A-Za-z]{3})[a-z]* +(\d\d?) (\d\d?):(\d\d):(\d\
 
 def _offset(text: str | None) -> dt.timezone:
     if not text or text == "Z":
-        return dt.timezone.utc
+        return dt.UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
@@ -45,13 +47,13 @@ def _parse(text: str, year: int) -> dt.datetime | None:
         return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), _millis(frac), _offset(tz))
     if m := _SYSLOG.match(text):
         mon, d, h, mi, s, frac = m.groups()
-        return dt.datetime(year, _month(mon), int(d), int(h), int(mi), int(s), _millis(frac), dt.timezone.utc)
+        return dt.datetime(year, _month(mon), int(d), int(h), int(mi), int(s), _millis(frac), dt.UTC)
     if m := _HTTPDATE.match(text):
         d, mon, y, h, mi, s, tz = m.groups()
         return dt.datetime(int(y), _month(mon), int(d), int(h), int(mi), int(s), 0, _offset(tz))
     if m := _CTIME.match(text):
         mon, d, h, mi, s, frac, y = m.groups()
-        return dt.datetime(int(y), _month(mon), int(d), int(h), int(mi), int(s), _millis(frac), dt.timezone.utc)
+        return dt.datetime(int(y), _month(mon), int(d), int(h), int(mi), int(s), _millis(frac), dt.UTC)
     return None
 
 
@@ -67,5 +69,5 @@ def to_timestamp(logdate: str, year: int) -> str | None:
         return None
     if moment is None:
         return None
-    u = moment.astimezone(dt.timezone.utc)
+    u = moment.astimezone(dt.UTC)
     return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond // 1000:03d}Z"

@@ -9,8 +9,8 @@ same rows for the same build.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 import pyarrow as pa
 

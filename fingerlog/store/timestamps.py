@@ -11,7 +11,7 @@ rather than a guess.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 #: the zone abbreviations ``date(1)`` printed on the machines elastic-recheck ran on.
 _ZONES = {
@@ -45,7 +45,7 @@ def parse_timestamp(text: str | datetime | None) -> datetime | None:
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _from_iso(day: str, clock: str | None, fraction: str | None, zone: str | None) -> datetime | None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,13 +25,13 @@ from fingerlog.store.convert import build_table, build_time, errors_table, hits_
 from fingerlog.store.layout import (
     check_store,
     day_of,
-    is_remote,
     failure_path,
+    is_remote,
+    key_hash,
     list_parts,
     part_path,
-    rules_path,
-    key_hash,
     rules_hash,
+    rules_path,
     store_path,
 )
 from fingerlog.store.rules import RuleRow, rules_table
@@ -41,7 +41,7 @@ _TMP_SUFFIX = ".tmp"
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @contextmanager

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 NAV = (("index.html", "Overview"), ("uncategorized.html", "Uncategorized failures"), ("rules.html", "Fingerprints"))
 

@@ -58,7 +58,7 @@ def s3_server() -> Iterator[S3Server]:
     previous = settings.INITIAL_NO_AUTH_ACTION_COUNT
     try:
         iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION,
-                           aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")  # fmt: skip
+                           aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")  # fmt: skip  # noqa: S106 - moto's throwaway user
         iam.create_user(UserName="fingerlog")
         iam.put_user_policy(UserName="fingerlog", PolicyName="all", PolicyDocument=_ALLOW_ALL)
         key = iam.create_access_key(UserName="fingerlog")["AccessKey"]

@@ -61,11 +61,11 @@ def _corpus_queries(corpus: Path) -> list[CorpusQuery]:
 def _sample_docs(corpus: Path) -> list[dict[str, Any]]:
     samples = corpus / "elastic-recheck" / "samples"
     paths = sorted(samples.glob("samples/bug-*.json")) + sorted(samples.glob("logstash/*.json"))
-    docs = []
-    for path in paths:
-        for event in load_sample_events(path):
-            docs.append({"_id": f"{path.name}#{event.event_id}", "fields": {k: list(v) for k, v in event.fields.items()}})
-    return docs
+    return [
+        {"_id": f"{path.name}#{event.event_id}", "fields": {k: list(v) for k, v in event.fields.items()}}
+        for path in paths
+        for event in load_sample_events(path)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +121,12 @@ def _disagreements(
         expected = answer & ids
         hits = {doc["_id"] for doc in own_docs if compiled.matches(indexes[doc["_id"]])}
         all_hits.append(hits)
-        for doc in own_docs:
-            if (doc["_id"] in hits) != (doc["_id"] in expected):
-                problems.append(
-                    f"{head}\n  doc {doc['_id']}: lucene={doc['_id'] in expected} fingerlog={doc['_id'] in hits}"
-                    f"\n  {_describe(doc)}"
-                )
+        problems.extend(
+            f"{head}\n  doc {doc['_id']}: lucene={doc['_id'] in expected} fingerlog={doc['_id'] in hits}"
+            f"\n  {_describe(doc)}"
+            for doc in own_docs
+            if (doc["_id"] in hits) != (doc["_id"] in expected)
+        )
     return problems, all_hits
 
 

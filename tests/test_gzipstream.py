@@ -151,12 +151,16 @@ def test_a_failure_is_raised_again_by_every_later_read(packed: bytes) -> None:
     reader = GzipReader(io.BytesIO(packed[: len(packed) // 2]))
     buffer = bytearray(STEP)
     with pytest.raises(EOFError) as first:
-        while reader.readinto(buffer):
-            pass
+        _read_to_end(reader, buffer)
     for _ in range(2):
         with pytest.raises(EOFError) as again:
             reader.readinto(buffer)
         assert again.value is first.value
+
+
+def _read_to_end(reader: GzipReader, buffer: bytearray) -> None:
+    while reader.readinto(buffer):
+        pass
 
 
 def _guarded_read(blob: bytes, name: str) -> tuple[bytes, list[SourceError]]:

@@ -163,7 +163,7 @@ def test_tricky_query_means_what_lucene_builds(lucene: Any, query: str) -> None:
 def test_every_corpus_query_means_what_lucene_builds(lucene: Any, corpus: Path) -> None:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     paths = sorted((corpus / "elastic-recheck/queries").glob("*.yaml"))
-    queries = [yaml.load(p.read_text(encoding="utf-8"), Loader=loader)["query"] for p in paths]
+    queries = [yaml.load(p.read_text(encoding="utf-8"), Loader=loader)["query"] for p in paths]  # noqa: S506 - a SafeLoader
     expected = lucene.parse(queries, load_mapping("analyzed"), analysis="whitespace")
     mismatched = [(p.stem, _ours(q), e) for p, q, e in zip(paths, queries, expected) if _ours(q) != e]
     assert mismatched == []

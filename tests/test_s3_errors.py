@@ -8,7 +8,7 @@ from fingerlog.engine.archive import list_builds
 from fingerlog.remote.objectstore import describe_failure, redact
 from fingerlog.sources.remote import is_object_url
 
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # noqa: S105 - AWS's documented example key
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 
 
@@ -29,8 +29,8 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
          "s3://b/p: access denied (check the AWS credentials and the bucket policy)"),
         (FileNotFoundError("The specified bucket does not exist"), "s3://b/p: the bucket does not exist"),
         (OSError('Could not connect to the endpoint URL: "http://rgw.example.org:7480/b"'),
-         's3://b/p: cannot reach the S3 endpoint http://rgw.example.org:7480: Could not connect to the endpoint URL: '
-         '"http://rgw.example.org:7480/b"'),
+         ('s3://b/p: cannot reach the S3 endpoint http://rgw.example.org:7480: Could not connect to the endpoint URL: '
+          '"http://rgw.example.org:7480/b"')),
         (OSError(f"SlowDown: reduce your request rate (key {KEY_ID})"), "s3://b/p: SlowDown: reduce your request rate (key ***)"),
     ],
 )  # fmt: skip

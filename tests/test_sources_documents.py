@@ -78,5 +78,5 @@ def test_every_real_sample_hit_converts(corpus: Path) -> None:
 def test_a_file_that_is_not_a_search_response_is_a_user_error(tmp_path: Path) -> None:
     bad = tmp_path / "list.json"
     bad.write_text("[1, 2]")
-    with pytest.raises(DocumentError, match="list.json"):
+    with pytest.raises(DocumentError, match=r"list\.json"):
         load_sample_events(bad)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import ClassVar
 
 import click
 
@@ -39,7 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 class FingerlogGroup(click.Group):
     """A click group that loads its commands on demand and reports FingerlogError without a traceback."""
 
-    _modules = {module.replace("_", "-"): module for module in COMMAND_MODULES}
+    _modules: ClassVar[dict[str, str]] = {module.replace("_", "-"): module for module in COMMAND_MODULES}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self._modules)

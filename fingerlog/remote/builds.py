@@ -46,10 +46,8 @@ class BuildQuery:
     page_size: int = 50
 
     def page_url(self, skip: int) -> str:
-        params: dict[str, Any] = {"skip": skip, "limit": self.page_size}
-        for key, value in (("project", self.project), ("job_name", self.job), ("pipeline", self.pipeline), ("result", self.result)):
-            if value:
-                params[key] = value
+        filters = (("project", self.project), ("job_name", self.job), ("pipeline", self.pipeline), ("result", self.result))
+        params: dict[str, Any] = {"skip": skip, "limit": self.page_size, **{key: value for key, value in filters if value}}
         return f"{self.zuul.rstrip('/')}/api/tenant/{self.tenant}/builds?{urlencode(params)}"
 
 

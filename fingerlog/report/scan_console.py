@@ -24,8 +24,7 @@ def _build(summary: BuildSummary) -> list[str]:
         lines.append(f"* {rule.id}: {rule.title or '(no title)'}  [{finding.hits} {plural}]")
         if rule.bug:
             lines.append(f"    bug: {rule.bug}")
-        for example in finding.examples:
-            lines.append(f"    {example.location}  {_cut(example.text)}")
+        lines.extend(f"    {example.location}  {_cut(example.text)}" for example in finding.examples)
         if finding.hits > len(finding.examples):
             lines.append(f"    ... and {finding.hits - len(finding.examples)} more")
         if rule.solution:

@@ -21,7 +21,7 @@ import os
 import pickle
 import platform
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -187,10 +187,8 @@ class RuleCache:
             return None
         if stored_format != CACHE_FORMAT or stored_key != key:
             return None
-        try:
+        with suppress(OSError):
             os.utime(path)  # recently used: pruned last
-        except OSError:
-            pass
         return value
 
     def put(self, slot: str, key: str, value: Any, known: Sequence[object] = ()) -> None:

@@ -51,8 +51,8 @@ class Guideline:
     why: str
 
 
-def _g(id: str, name: str, severity: Severity, summary: str, why: str) -> Guideline:
-    return Guideline(id, name, severity, summary, why)
+def _g(ident: str, name: str, severity: Severity, summary: str, why: str) -> Guideline:
+    return Guideline(ident, name, severity, summary, why)
 
 
 BUILD_NAME_WILDCARD = _g(
@@ -144,8 +144,8 @@ class Finding:
         return self.guideline.severity
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity.value} {self.guideline.id} " \
-               f"[{self.guideline.name}] {self.message}"
+        where = f"{self.path}:{self.line}:{self.column}"
+        return f"{where}: {self.severity.value} {self.guideline.id} [{self.guideline.name}] {self.message}"
 
 
 def position(rule: Rule, span: Span | None) -> tuple[int, int]:
@@ -222,8 +222,9 @@ def lint_rule(rule: Rule, mapping: FieldMappings) -> list[Finding]:
         kind = "an implicit OR (clauses side by side)" if mixed.implicit_or else "OR"
         level = _bool_at(rule.query, mixed.span)
         reading = f": Lucene reads it as `{to_lucene(level)}`" if level is not None else ""
-        raw.append((MIXED_AND_OR, mixed.span, f"AND mixed with {kind} without parentheses{reading}; "
-                                              "Lucene has no AND-before-OR precedence, add parentheses to say what you mean"))
+        message = (f"AND mixed with {kind} without parentheses{reading}; "
+                   "Lucene has no AND-before-OR precedence, add parentheses to say what you mean")
+        raw.append((MIXED_AND_OR, mixed.span, message))
     if key_literals(required_literals(rule.query, mapping)) is None:
         raw.append((NO_REQUIRED_LITERAL, None, "no literal every match must contain; every event is evaluated"))
     findings = []

@@ -103,7 +103,7 @@ def build_table(scan: BuildScan, *, scanned_at: datetime) -> pa.Table:
         **{name: _field(b, name) for name in (
             "build_uuid", "build_short_uuid", "build_name", "build_queue", "build_branch",
             "build_change", "build_patchset", "project", "node_provider", "log_url",
-        )},  # fmt: skip
+        )},
         "build_status": _status(b),
         "voting": _voting(b),
         "build_time": build_time(scan),

@@ -43,7 +43,7 @@ def page_name(key: str) -> str:
     clean = re.sub(r"[^A-Za-z0-9._-]+", "_", key)[:80]
     if clean == key:
         return f"{key}.html"
-    return f"{clean}-{hashlib.sha1(key.encode()).hexdigest()[:8]}.html"
+    return f"{clean}-{hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:8]}.html"
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

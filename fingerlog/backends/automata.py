@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
+from fingerlog.backends import determinize as lucene
+from fingerlog.backends.compiled import check_compiled
 from fingerlog.errors import FingerlogError
 from fingerlog.query.nodes import WildcardPart, WildcardToken
 
@@ -34,6 +36,28 @@ class RegexpSyntaxError(FingerlogError):
     def __init__(self, message: str, position: int) -> None:
         super().__init__(f"invalid regular expression at offset {position}: {message}")
         self.position = position
+
+
+class RegexpTooComplex(RegexpSyntaxError):
+    """A ``/regexp/`` whose automaton Lucene gives up determinizing (Elasticsearch fails the query)."""
+
+    def __init__(self, limit: int) -> None:
+        FingerlogError.__init__(self, _too_complex_message(limit))
+        self.position = 0
+
+
+class WildcardTooComplex(FingerlogError):
+    """A wildcard term whose automaton Lucene gives up determinizing (Elasticsearch fails the query)."""
+
+    def __init__(self, text: str, limit: int) -> None:
+        super().__init__(f"Lucene cannot build the wildcard {text!r}: {_too_complex_message(limit)}")
+
+
+def _too_complex_message(limit: int) -> str:
+    return (
+        f"too complex to determinize: Lucene 4.10 would need more than {limit} automaton states "
+        "(its maxDeterminizedStates), so Elasticsearch fails the query"
+    )
 
 
 # --- RegExp syntax tree -----------------------------------------------------------
@@ -442,7 +466,8 @@ def _evidently_empty(node: _State) -> bool:
 
 def _matches_nothing_in(chars: _Chars) -> bool:
     """Whether a character class accepts no code point (``[^\x00-\U0010ffff]``)."""
-    return not any(chars.accepts(chr(point)) for point in _boundaries(chars) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF)
+    points = (point for point in _boundaries(chars) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF)
+    return not any(chars.accepts(chr(point)) for point in points)
 
 
 def _boundaries(node: _State) -> set[int]:
@@ -495,9 +520,14 @@ class _Matcher:
 
 
 def lucene_regexp(pattern: str) -> TermMatcher:
-    """A predicate telling whether Lucene's RegExp ``pattern`` accepts a whole term."""
-    tree = _Parser(pattern).parse()
+    """A predicate telling whether Lucene's RegExp ``pattern`` accepts a whole term.
 
+    Raises ``RegexpSyntaxError`` where Lucene's parser does, and ``RegexpTooComplex``
+    where building its automaton would need more than 10,000 states.
+    """
+    tree = _Parser(pattern).parse()
+    if _too_complex(pattern):
+        raise RegexpTooComplex(lucene.MAX_DETERMINIZED_STATES)
     matcher = _Matcher(tree)
 
     @lru_cache(maxsize=4096)
@@ -507,14 +537,111 @@ def lucene_regexp(pattern: str) -> TermMatcher:
     return accepts
 
 
+@lru_cache(maxsize=2048)
+def _too_complex(pattern: str) -> bool:
+    """Whether RegexpQuery(pattern) throws TooComplexToDeterminizeException (cached: the check may take 0.1 s)."""
+    limit = lucene.MAX_DETERMINIZED_STATES
+    try:
+        check_compiled(_lucene_automaton(_Parser(pattern).parse(), limit), limit)
+    except lucene.TooComplex:
+        return True
+    except lucene.BeyondBudget:
+        return False  # only deterministic constructions grow this far: Lucene builds them
+    return False
+
+
+def _lucene_automaton(node: _Regex, limit: int) -> lucene.Automaton:
+    """The automaton ``RegExp.toAutomaton`` builds: leaves as they are, every composite minimized.
+
+    Nested unions and concatenations are one operation over all their operands, as
+    Lucene's ``findLeaves`` gathers them; ``x?`` and ``x{0,1}`` build the same automaton.
+    """
+    if isinstance(node, _Chars):
+        return lucene.char_ranges(_code_points(node))
+    if isinstance(node, _Literal):
+        return lucene.string(node.text)
+    if isinstance(node, _AnyString):
+        return lucene.ANY_STRING
+    if isinstance(node, _EmptyLanguage):
+        return lucene.EMPTY
+    if isinstance(node, _Interval):
+        return lucene.interval(node.low, node.high, node.digits)
+    if isinstance(node, (_Concat, _Union)):
+        parts = [_lucene_automaton(leaf, limit) for leaf in _leaves(node, type(node))]
+        built = lucene.concatenate(parts) if isinstance(node, _Concat) else lucene.union(parts)
+    elif isinstance(node, _Intersection):
+        built = lucene.intersection(_lucene_automaton(node.left, limit), _lucene_automaton(node.right, limit))
+    elif isinstance(node, _Complement):
+        built = lucene.complement(_lucene_automaton(node.inner, limit), limit)
+    else:
+        inner = _lucene_automaton(node.inner, limit)
+        if node.maximum is None:
+            built = lucene.repeat_at_least(inner, node.minimum)
+        else:
+            built = lucene.repeat_between(inner, node.minimum, node.maximum)
+    return lucene.minimize(built, limit)
+
+
+def _leaves(node: _Regex, kind: type) -> list[_Regex]:
+    """The operands of a chain of ``kind`` nodes, left to right."""
+    if isinstance(node, kind):
+        assert isinstance(node, (_Concat, _Union))
+        return _leaves(node.left, kind) + _leaves(node.right, kind)
+    return [node]
+
+
+def _code_points(chars: _Chars) -> list[tuple[int, int]]:
+    """The inclusive code point ranges a character class accepts."""
+    ranges = sorted(chars.ranges)
+    if not chars.negated:
+        return ranges
+    outside, next_free = [], 0
+    for low, high in ranges:
+        if low > next_free:
+            outside.append((next_free, low - 1))
+        next_free = max(next_free, high + 1)
+    if next_free <= lucene.MAX_CODE_POINT:
+        outside.append((next_free, lucene.MAX_CODE_POINT))
+    return outside
+
+
 def wildcard(parts: tuple[WildcardPart, ...]) -> TermMatcher:
-    """A predicate for a WildcardQuery: ``*`` any string, ``?`` one code point."""
+    """A predicate for a WildcardQuery: ``*`` any string, ``?`` one code point.
+
+    Raises ``WildcardTooComplex`` where Lucene's ``CompiledAutomaton`` would give up
+    determinizing the pattern's automaton (``*a??????????????``).
+    """
+    if _wildcard_too_complex(parts):
+        text = "".join(part.value if isinstance(part, WildcardToken) else part for part in parts)
+        raise WildcardTooComplex(text, lucene.MAX_DETERMINIZED_STATES)
     body = "".join(
         ".*" if part is WildcardToken.ANY_STRING else "." if part is WildcardToken.ANY_CHAR else re.escape(part)
         for part in parts
     )
     compiled = re.compile(body, re.DOTALL)
     return lambda term: compiled.fullmatch(term) is not None
+
+
+@lru_cache(maxsize=2048)
+def _wildcard_too_complex(parts: tuple[WildcardPart, ...]) -> bool:
+    """Whether WildcardQuery's automaton (the pieces concatenated, not minimized) is refused."""
+    pieces: list[lucene.Automaton] = []
+    for part in parts:
+        if part is WildcardToken.ANY_STRING:
+            pieces.append(lucene.ANY_STRING)
+        elif part is WildcardToken.ANY_CHAR:
+            pieces.append(lucene.char_ranges([(0, lucene.MAX_CODE_POINT)]))
+        else:
+            assert isinstance(part, str)
+            pieces.extend(lucene.char_ranges([(ord(ch), ord(ch))]) for ch in part)
+    limit = lucene.MAX_DETERMINIZED_STATES
+    try:
+        check_compiled(lucene.concatenate(pieces), limit)
+    except lucene.TooComplex:
+        return True
+    except lucene.BeyondBudget:
+        return False
+    return False
 
 
 def fuzzy_edits(similarity: float, term: str) -> int:

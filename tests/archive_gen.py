@@ -21,7 +21,8 @@ from pathlib import Path
 PLANTED: dict[str, tuple[str, str]] = {
     "oom": ('message:"invoked oom-killer"', "kernel: qemu-system-x86 invoked oom-killer: gfp_mask=0x14200ca, order=0"),
     "dns": ('message:"Temporary failure in name resolution"',
-            "fatal: unable to access 'https://opendev.org/openstack/nova/': Could not resolve host: Temporary failure in name resolution"),
+            ("fatal: unable to access 'https://opendev.org/openstack/nova/': "
+             "Could not resolve host: Temporary failure in name resolution")),
     "disk": ('message:"No space left on device"', "OSError: [Errno 28] No space left on device: '/opt/stack/data'"),
 }  # fmt: skip
 #: a rule no job matches (dormant) and one whose bug was resolved before the builds ran.

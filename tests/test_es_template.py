@@ -172,10 +172,14 @@ def test_formats_are_chosen_in_logstash_order() -> None:
     pipeline = ingest_pipeline([TagRule("x", ("console",))], [FormatTemplates("oslofmt"), FormatTemplates("console")])
     groks = [p["grok"] for p in pipeline["processors"] if "grok" in p and "if" in p["grok"]]
     assert [gk["tag"] for gk in groks] == ["fingerlog-console", "fingerlog-oslofmt"]
-    assert groks[1]["if"] == "(ctx.tags.contains('oslofmt')) && !(ctx.tags.contains('console') || ctx.tags.contains('console.html'))"
+    assert groks[1]["if"] == (
+        "(ctx.tags.contains('oslofmt')) && !(ctx.tags.contains('console') || ctx.tags.contains('console.html'))"
+    )
 
 
-@pytest.mark.parametrize(("version", "has_ecs_flag"), [(EsVersion.ES7, False), (EsVersion.ES8, True), (EsVersion.OPENSEARCH2, False)])
+@pytest.mark.parametrize(
+    ("version", "has_ecs_flag"), [(EsVersion.ES7, False), (EsVersion.ES8, True), (EsVersion.OPENSEARCH2, False)]
+)
 def test_ecs_flag_only_where_the_processor_knows_it(version: EsVersion, has_ecs_flag: bool) -> None:
     pipeline = pipeline_from_sources(Target(version=version))
     groks = [p["grok"] for p in pipeline["processors"] if "grok" in p and "if" in p["grok"]]

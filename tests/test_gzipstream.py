@@ -84,7 +84,8 @@ def test_concatenated_members_read_as_one_stream(layout: str, expected: bytes) -
 def _cuts(packed: bytes) -> list[int]:
     """Cut points: in the header, right after it, all through the deflate data, in the trailer."""
     rng = random.Random(7)
-    return sorted({1, 9, 10, 11, 40, *(rng.randrange(12, len(packed) - 8) for _ in range(12)), *range(len(packed) - 8, len(packed))})
+    deflate = (rng.randrange(12, len(packed) - 8) for _ in range(12))
+    return sorted({1, 9, 10, 11, 40, *deflate, *range(len(packed) - 8, len(packed))})
 
 
 @pytest.mark.parametrize("size", [65_537, 8 << 20])

@@ -122,7 +122,10 @@ def test_cli_fetch_builds(httpserver, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "3 builds fetched" in result.output
-    bad = CliRunner().invoke(main, ["fetch-builds", "--zuul", "http://x", "--tenant", "t", "--since", "yesterday", "--out", str(tmp_path / "b")])
+    bad = CliRunner().invoke(
+        main,
+        ["fetch-builds", "--zuul", "http://x", "--tenant", "t", "--since", "yesterday", "--out", str(tmp_path / "b")],
+    )
     assert bad.exit_code == 2
     assert "--since" in bad.output and "Traceback" not in bad.output
 
@@ -134,10 +137,12 @@ def test_fetched_archive_batches_into_a_store_with_the_build_fields(httpserver, 
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "build-error.yaml").write_text("query: 'message:\"ERROR\" AND tags:\"job-output.txt\"'\n")
-    result = CliRunner().invoke(main, ["batch", str(archive), "--rules", str(rules), "--out", str(tmp_path / "store"), "--jobs", "1"])
+    result = CliRunner().invoke(
+        main, ["batch", str(archive), "--rules", str(rules), "--out", str(tmp_path / "store"), "--jobs", "1"]
+    )
     assert result.exit_code == 0, result.output
-    query = CliRunner().invoke(main, ["sql", str(tmp_path / "store"), "--format", "json",
-                                      "SELECT build_uuid, build_status, build_change, build_queue, hit_count FROM builds ORDER BY build_uuid"])
+    sql = "SELECT build_uuid, build_status, build_change, build_queue, hit_count FROM builds ORDER BY build_uuid"
+    query = CliRunner().invoke(main, ["sql", str(tmp_path / "store"), "--format", "json", sql])
     assert query.exit_code == 0, query.output
     rows = json.loads(query.stdout)
     assert [(r["build_uuid"], r["build_status"], r["build_change"], r["build_queue"], r["hit_count"]) for r in rows] == [

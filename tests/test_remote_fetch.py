@@ -33,7 +33,10 @@ RECORD = {
     "start_time": "2024-05-01T09:00:00",
     "end_time": "2024-05-01T10:05:00",
     "nodeset": "ubuntu-jammy",
-    "ref": {"project": "openstack/nova", "branch": "master", "change": 912345, "patchset": "3", "ref": "refs/changes/45/912345/3"},
+    "ref": {
+        "project": "openstack/nova", "branch": "master", "change": 912345, "patchset": "3",
+        "ref": "refs/changes/45/912345/3",
+    },
     "buildset": {"uuid": "b" * 32},
     "pipeline": "check",
 }

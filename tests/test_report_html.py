@@ -33,8 +33,11 @@ SCANS = [
                when="2024-05-01T10:00:00Z"),
     build_scan("b2", hits={"oom": 1, "dns": 1}, build_status="FAILURE", build_name="tempest-full", when="2024-05-02T10:00:00Z"),
     build_scan("b3", hits={"dns": 1}, build_status="SUCCESS", build_name="nova-tox", when="2024-05-02T11:00:00Z"),
-    replace(build_scan("b4", build_status="FAILURE", build_name="grenade", log_url="https://logs/b4/", when="2024-05-03T09:00:00Z"),
-            first_errors=(LogLine("job-output.txt", 42, "ERROR: <stack.sh> failed"),)),
+    replace(
+        build_scan("b4", build_status="FAILURE", build_name="grenade", log_url="https://logs/b4/",
+                   when="2024-05-03T09:00:00Z"),
+        first_errors=(LogLine("job-output.txt", 42, "ERROR: <stack.sh> failed"),),
+    ),
     build_scan("b5/odd key", build_status="TIMED_OUT", build_name="grenade", when="2024-05-03T10:00:00Z"),
     build_scan("b6", build_status="SUCCESS", build_name="nova-tox", when="2024-05-03T11:00:00Z"),
 ]  # fmt: skip
@@ -157,7 +160,9 @@ def test_headless_chromium_renders_the_report_without_errors(site: Path, tmp_pat
     assert console == [], console
     assert 'data-sortable="ready"' in dump.stdout, "the local sortable-table script ran"
     uncategorized = (site / "uncategorized.html").as_uri()
-    index = subprocess.run([browser, *flags, "--dump-dom", uncategorized], capture_output=True, text=True, timeout=120, check=False)
+    index = subprocess.run(
+        [browser, *flags, "--dump-dom", uncategorized], capture_output=True, text=True, timeout=120, check=False
+    )
     assert "grenade" in index.stdout and 'id="uncategorized"' in index.stdout
     shot = tmp_path / "overview.png"
     subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1000,900", (site / "index.html").as_uri()],

@@ -169,7 +169,8 @@ def test_resolved_bugs_returning(generated) -> None:
     after = [b for b in builds if "fixed" in b.hits and b.when and b.when > resolved]
     expected = [("fixed", resolved, sum(b.hits["fixed"] for b in after), len(after),
                  min(b.when for b in after), max(b.when for b in after))]  # fmt: skip
-    got = query(store, "SELECT rule_id, resolved_at, hits_after, builds_after, first_after, last_after FROM report_resolved_returning")
+    columns = "rule_id, resolved_at, hits_after, builds_after, first_after, last_after"
+    got = query(store, f"SELECT {columns} FROM report_resolved_returning")
     assert got == expected
 
 
@@ -235,7 +236,9 @@ def test_sql_command_writes_parquet_to_a_redirected_stdout(generated) -> None:
 def test_sql_command_writes_parquet(generated, tmp_path: Path) -> None:
     store, builds = generated
     out = tmp_path / "hits.parquet"
-    result = CliRunner().invoke(main, ["sql", str(store), "SELECT build_key, rule_id FROM hits", "--format", "parquet", "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["sql", str(store), "SELECT build_key, rule_id FROM hits", "--format", "parquet", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert pq.read_table(out).num_rows == sum(sum(b.hits.values()) for b in builds)
 

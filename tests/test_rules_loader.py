@@ -91,7 +91,9 @@ PROBLEMS = [
 
 
 @pytest.mark.parametrize(("text", "code", "severity", "line", "column"), PROBLEMS, ids=[p[1] + ":" + p[0] for p in PROBLEMS])
-def test_problem_is_reported_at_its_place(tmp_path: Path, text: str, code: str, severity: Severity, line: int, column: int) -> None:
+def test_problem_is_reported_at_its_place(
+    tmp_path: Path, text: str, code: str, severity: Severity, line: int, column: int
+) -> None:
     path = write(tmp_path, "1.yaml", text)
     problems = load_rules(path).problems
     assert [(p.code, p.severity, p.line, p.column) for p in problems] == [(code, severity, line, column)]

@@ -117,7 +117,8 @@ def test_sql_over_an_s3_store_counts_exactly_the_planted_hits(server: S3Server, 
     assert {row["rule_id"]: row["n"] for row in json.loads(output)} == dict(expected)
     code, output = cli("sql", "s3://stores/sql", "SELECT build_key, build_status FROM builds", "--format", "json")
     assert code == 0, output
-    assert {(r["build_key"], r["build_status"]) for r in json.loads(output)} == {(b.uuid, b.status) for b in plan}  # manifest.jsonl
+    # the statuses of the manifest.jsonl
+    assert {(r["build_key"], r["build_status"]) for r in json.loads(output)} == {(b.uuid, b.status) for b in plan}
 
 
 def test_a_second_batch_into_an_s3_store_skips_every_build(server: S3Server, archive) -> None:

@@ -61,7 +61,10 @@ JOURNAL = (
         ),
         (
             "syslog",
-            "Jun  9 15:50:16 devstack-precise-hpcloud-b3-227769 kernel: [ 1357.542140]  connection1:0: detected conn error (1020)",
+            (
+                "Jun  9 15:50:16 devstack-precise-hpcloud-b3-227769 kernel: [ 1357.542140]  "
+                "connection1:0: detected conn error (1020)"
+            ),
             {
                 "message": "[ 1357.542140]  connection1:0: detected conn error (1020)",
                 "syslog_host": "devstack-precise-hpcloud-b3-227769",

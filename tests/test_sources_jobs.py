@@ -262,10 +262,13 @@ def test_a_traceback_longer_than_an_event_is_split(tmp_path: Path) -> None:
         ("screen-key.txt", "(keystone-all): 2013-09-27 18:20:55,646 INFO x\n", "plain", ("screen-key.txt", "screen", "oslofmt")),
         ("messages", "Jun 14 15:16:01 combo sshd[1]: x\n", "syslog", ("messages", "syslog")),
         ("weird.out", "Jun 14 15:16:01 combo sshd[1]: x\n", "syslog", ("weird.out", "syslog")),
-        ("devstacklog.txt", "2014-03-17 16:11:24.173 | stack.sh\n", "console", ("devstacklog.txt", "console", "console.html", "devstack")),
+        ("devstacklog.txt", "2014-03-17 16:11:24.173 | stack.sh\n", "console",
+         ("devstacklog.txt", "console", "console.html", "devstack")),
     ],
 )
-def test_files_are_classified_by_name_then_content(name: str, head: str, format_: str, tags: tuple[str, ...], tmp_path: Path) -> None:
+def test_files_are_classified_by_name_then_content(
+    name: str, head: str, format_: str, tags: tuple[str, ...], tmp_path: Path
+) -> None:
     (tmp_path / name).write_text(head)
     logfile = next(open_job(tmp_path).files())
     assert (logfile.format.name, logfile.fields["tags"]) == (format_, tags)

@@ -104,7 +104,8 @@ def test_modern_oslo_traceback_lines_carrying_error_stay_events_of_their_own(cor
     path = _sample(corpus, "9916cb3", "screen-neutron-l3.txt.gz")
     events = list(open_job(path).events())
     text = _text(path)
-    assert len([e for e in events if e.first("loglevel") == "ERROR"]) == len(re.findall(r"^\S+ \S+ \d+ ERROR ", text, re.MULTILINE))
+    errors = re.findall(r"^\S+ \S+ \d+ ERROR ", text, re.MULTILINE)
+    assert len([e for e in events if e.first("loglevel") == "ERROR"]) == len(errors)
     failed = next(e for e in events if "Failed to fetch router information" in (e.first("message") or ""))
     assert (failed.first("module"), failed.first("pid"), failed.first_line) == ("neutron.agent.l3.agent", "1948", 7193)
     assert failed.first("message") == "[-] Failed to fetch router information for '5b130483-85f2-4bf4-b641-e55ba5f1d30f'"
@@ -118,7 +119,8 @@ def test_modern_oslo_traceback_lines_carrying_error_stay_events_of_their_own(cor
 def test_systemd_journal_devstack_logs(corpus: Path, commit: str, name: str) -> None:
     path = _sample(corpus, commit, name)
     events = list(open_job(path).events())
-    leveled = re.findall(r"^\w+ +\d+ [\d:.]+ \S+ ([\w-]+)\[\d+\]: (INFO|AUDIT|WARNING|ERROR|CRITICAL) (\S+)", _text(path), re.MULTILINE)
+    syslog_line = r"^\w+ +\d+ [\d:.]+ \S+ ([\w-]+)\[\d+\]: (INFO|AUDIT|WARNING|ERROR|CRITICAL) (\S+)"
+    leveled = re.findall(syslog_line, _text(path), re.MULTILINE)
     parsed = [e for e in events if "loglevel" in e.fields]
     assert [(e.first("loglevel"), e.first("module")) for e in parsed] == [(lv, mod) for _, lv, mod in leveled]
     # grok's DATA stops at the first "program[pid]:", so it holds "<host> <program>"
@@ -147,7 +149,8 @@ def test_real_devstack_syslog(corpus: Path) -> None:
 
 
 def test_rotated_production_log(corpus: Path) -> None:
-    path = corpus / "logs/os-log-merger/contrib/debug-router-net-vm-creation/logs/controller1/var/log/nova/nova-compute.log-20151124.gz"
+    path = corpus / "logs/os-log-merger/contrib/debug-router-net-vm-creation/logs/controller1/var/log/nova"
+    path /= "nova-compute.log-20151124.gz"
     job = open_job(path)
     logfile = next(job.files())
     assert (logfile.path, logfile.format.name, logfile.fields["tags"]) == (
@@ -163,7 +166,8 @@ def test_rotated_production_log(corpus: Path) -> None:
 
 
 def test_console_with_a_4_48_mb_line_in_a_zip(corpus: Path) -> None:
-    path = corpus / "logs/build-failure-analyzer/src/test/resources/com/sonyericsson/jenkins/plugins/bfa/model/FailureReaderTest.zip"
+    path = corpus / "logs/build-failure-analyzer/src/test/resources/com/sonyericsson/jenkins/plugins/bfa/model"
+    path /= "FailureReaderTest.zip"
     job = open_job(path)
     events = list(job.events())
     assert [(e.path, e.kind) for e in job.errors] == [("timeout.log", "line-too-long")]

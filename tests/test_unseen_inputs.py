@@ -108,7 +108,8 @@ def _cut(data: bytes, at: bytes, extra: int = 0) -> bytes:
 def _tar_with_links() -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, kind, target in (("logs/latest", tarfile.SYMTYPE, "/var/log"), ("logs/again.txt", tarfile.LNKTYPE, "logs/x.txt"),
+        for name, kind, target in (("logs/latest", tarfile.SYMTYPE, "/var/log"),
+                                   ("logs/again.txt", tarfile.LNKTYPE, "logs/x.txt"),
                                    ("logs/fifo", tarfile.FIFOTYPE, ""), ("logs/sub", tarfile.DIRTYPE, "")):
             info = tarfile.TarInfo(name)
             info.type, info.linkname = kind, target
@@ -215,7 +216,8 @@ def test_recoded_text_keeps_its_messages_and_line_numbers(tmp_path: Path) -> Non
     job.mkdir()
     (job / "screen-u16.txt").write_bytes(codecs.BOM_UTF16_LE + "2013-10-18 17:39:43.000 2625 ERROR m [-] caf\u00e9 \u2603\n"
                                          "2013-10-18 17:39:44.000 2625 ERROR m [-] second\n".encode("utf-16-le"))
-    (job / "screen-cr.txt").write_bytes(b"2013-10-18 17:39:43.000 2625 ERROR m [-] one\r2013-10-18 17:39:44.000 2625 ERROR m [-] two\r")
+    (job / "screen-cr.txt").write_bytes(b"2013-10-18 17:39:43.000 2625 ERROR m [-] one\r"
+                                        b"2013-10-18 17:39:44.000 2625 ERROR m [-] two\r")
     events = [(e.source, e.first_line, e.first("message")) for e in open_job(job).events()]
     assert events == [
         ("screen-cr.txt", 1, "[-] one"), ("screen-cr.txt", 2, "[-] two"),
@@ -246,7 +248,8 @@ ARCHIVES: list[tuple[str, str, bytes, dict[str, int], list[tuple[str, str]]]] = 
     ("member-names-escaping-the-archive", "job.tar",
      _tar([("../../escaped.txt", _lines("a")), ("/etc/absolute.txt", _lines("b")), ("ok/screen-x.txt", _lines("x"))]),
      {"../../escaped.txt": GOOD, "etc/absolute.txt": GOOD, "ok/screen-x.txt": GOOD}, []),
-    ("zip-member-names-escaping-the-archive", "job.zip", _zip([("../escaped.txt", _lines("a")), ("ok/screen-x.txt", _lines("x"))]),
+    ("zip-member-names-escaping-the-archive", "job.zip",
+     _zip([("../escaped.txt", _lines("a")), ("ok/screen-x.txt", _lines("x"))]),
      {"../escaped.txt": GOOD, "ok/screen-x.txt": GOOD}, []),
 ]
 
@@ -358,7 +361,9 @@ def test_refused_files_are_rows_of_the_store_and_odd_names_are_storable(tmp_path
     assert result.exit_code == 0, result.output
     assert "inner.zip: nested-archive" in result.output and "outside.txt: symlink" in result.output
     query = CliRunner().invoke(main, ["sql", str(store), "select path, kind from errors order by path", "--format", "json"])
-    assert json.loads(query.stdout) == [{"path": "inner.zip", "kind": "nested-archive"}, {"path": "outside.txt", "kind": "symlink"}]
+    assert json.loads(query.stdout) == [
+        {"path": "inner.zip", "kind": "nested-archive"}, {"path": "outside.txt", "kind": "symlink"},
+    ]
 
 
 def test_a_directory_of_jobs_does_not_follow_links_to_directories(tmp_path: Path) -> None:
@@ -390,7 +395,10 @@ def test_a_manifest_naming_no_build_of_the_archive_is_a_clear_error(tmp_path: Pa
 @pytest.mark.parametrize(
     "text, events, kinds",
     [
-        pytest.param('{"bar": [\n  {\n    "name": "x"\n  }\n]}\n', 0, ["invalid-json"], id="pretty-printed-document-not-a-response"),
+        pytest.param(
+            '{"bar": [\n  {\n    "name": "x"\n  }\n]}\n', 0, ["invalid-json"],
+            id="pretty-printed-document-not-a-response",
+        ),
         pytest.param('{"message": "cut\n{"message": "one"}\n{"message": "two"}\n', 2, ["invalid-json"],
                      id="json-lines-with-a-broken-first-line"),
     ],

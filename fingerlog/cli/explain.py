@@ -176,7 +176,8 @@ def match_section(subject: Subject, event: Event) -> Section:
     if event.first_line:
         where += f":{event.first_line}" + (f"-{event.last_line}" if event.last_line > event.first_line else "")
     fields = "\n".join(f"  {name}: {list(values)}" for name, values in event.fields.items())
-    return f"Event {where} ({compiled.mapping.name} mapping): {verdict}", compiled.explain(event.fields).render() + "\n" + "Fields:\n" + fields
+    tree = compiled.explain(event.fields).render()
+    return f"Event {where} ({compiled.mapping.name} mapping): {verdict}", f"{tree}\nFields:\n{fields}"
 
 
 def subject_of(target: str, default_field: str, mapping: FieldMappings) -> Subject:
@@ -201,7 +202,8 @@ def subject_of(target: str, default_field: str, mapping: FieldMappings) -> Subje
 @click.option("--event-json", default=None, metavar="JSON",
               help='An event given as a JSON object of fields, e.g. \'{"message": "...", "tags": ["screen-n-cpu.txt"]}\'.')
 @click.option("--mapping", default=None, metavar="NAME|FILE",
-              help="Field mapping profile for the DSL and the event match: openstack (default), analyzed, keyword, or a YAML file.")
+              help="Field mapping profile for the DSL and the event match: "
+                   "openstack (default), analyzed, keyword, or a YAML file.")
 def command(target: str, default_field: str, event_file: Path | None, line: int | None,
             event_json: str | None, mapping: str | None) -> None:  # fmt: skip
     """Show how Lucene reads a query: the parsed tree, its canonical form and its DSL.

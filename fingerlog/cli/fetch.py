@@ -12,7 +12,8 @@ from fingerlog.remote.download import fetch_build
 
 @click.command("fetch")
 @click.argument("url")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Job directory to create or fill.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Job directory to create or fill.")
 @remote_options
 def command(url: str, out_dir: Path, include, exclude, max_bytes, max_file_bytes, offline, cache_dir, downloads, timeout) -> None:
     """Download a build's logs into a job directory with the server's layout.
@@ -28,8 +29,10 @@ def command(url: str, out_dir: Path, include, exclude, max_bytes, max_file_bytes
       fingerlog fetch https://zuul.opendev.org/t/openstack/build/6f1a2c0d... --out job/
     """
     with make_fetcher(cache_dir, offline, timeout) as fetcher:
-        report = fetch_build(url, out_dir, fetcher, selection=make_selection(include, exclude, max_bytes, max_file_bytes), workers=downloads)
-    click.echo(f"{len(report.written)} files in {out_dir} ({report.downloaded} downloaded, {len(report.written) - report.downloaded} from cache)")
+        selection = make_selection(include, exclude, max_bytes, max_file_bytes)
+        report = fetch_build(url, out_dir, fetcher, selection=selection, workers=downloads)
+    cached = len(report.written) - report.downloaded
+    click.echo(f"{len(report.written)} files in {out_dir} ({report.downloaded} downloaded, {cached} from cache)")
     for path, why in report.skipped:
         click.echo(f"skipped {path}: {why}", err=True)
     for error in report.errors:

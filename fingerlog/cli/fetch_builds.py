@@ -35,7 +35,8 @@ def _since(value: str | None) -> datetime | None:
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many builds.")
 @click.option("--out", "archive", required=True, type=click.Path(file_okay=False, path_type=Path), help="Archive directory.")
 @remote_options
-def command(zuul_url, tenant, project, job, pipeline, result, since, limit, archive, include, exclude, max_bytes, max_file_bytes, offline, cache_dir, downloads, timeout) -> None:
+def command(zuul_url, tenant, project, job, pipeline, result, since, limit, archive,
+            include, exclude, max_bytes, max_file_bytes, offline, cache_dir, downloads, timeout) -> None:
     """Download builds listed by Zuul's API into an archive that `fingerlog batch` reads.
 
     Each build becomes ARCHIVE/<uuid>/ (a job directory with
@@ -49,7 +50,10 @@ def command(zuul_url, tenant, project, job, pipeline, result, since, limit, arch
           --job tempest-full --result FAILURE --since 2024-05-01 --limit 200 --out archive/
     """
     query = BuildQuery(zuul_url, tenant, project, job, pipeline, result, _since(since), limit)
-    with make_fetcher(cache_dir, offline, timeout) as fetcher, tqdm(unit="build", desc="builds", disable=not sys.stderr.isatty()) as bar:
+    with (
+        make_fetcher(cache_dir, offline, timeout) as fetcher,
+        tqdm(unit="build", desc="builds", disable=not sys.stderr.isatty()) as bar,
+    ):
         report = fetch_builds(
             query,
             archive,
@@ -58,7 +62,8 @@ def command(zuul_url, tenant, project, job, pipeline, result, since, limit, arch
             workers=downloads,
             on_build=lambda uuid, state: bar.update(1),
         )
-    click.echo(f"{len(report.fetched)} builds fetched, {len(report.already)} already complete, {len(report.failed)} failed; manifest: {archive / MANIFEST_NAME}")
+    click.echo(f"{len(report.fetched)} builds fetched, {len(report.already)} already complete, "
+               f"{len(report.failed)} failed; manifest: {archive / MANIFEST_NAME}")
     for uuid, why in report.failed:
         click.echo(f"failed {uuid}: {why}", err=True)
     for uuid, build in report.reports.items():

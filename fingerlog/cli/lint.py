@@ -17,7 +17,8 @@ from fingerlog.rules.lint import lint
               help="text: file:line:column: severity: message; json: one object with every problem.")
 @click.option("--guidelines", is_flag=True,
               help="Also check elastic-recheck's authoring guidelines FL101-FL109 (docs/check.md), as `fingerlog check` does.")
-@click.option("--mapping", default=None, metavar="NAME|FILE", help="Field mapping profile the guidelines assume (default: openstack).")
+@click.option("--mapping", default=None, metavar="NAME|FILE",
+              help="Field mapping profile the guidelines assume (default: openstack).")
 def command(paths: tuple[Path, ...], fmt: str, guidelines: bool, mapping: str | None) -> None:
     """Check rule files (and directories of *.yaml rules) and report every problem.
 

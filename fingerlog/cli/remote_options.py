@@ -59,7 +59,9 @@ def make_fetcher(cache_dir: Path | None, offline: bool, timeout: float) -> HttpF
     return HttpFetcher(HttpCache(cache_dir or default_cache_dir()), limits=Limits(timeout=timeout), offline=offline)
 
 
-def make_selection(include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None, max_file_bytes: int | None) -> Selection:
+def make_selection(
+    include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None, max_file_bytes: int | None
+) -> Selection:
     from fingerlog.remote.download import Selection
 
     return Selection(include=include, exclude=exclude, max_bytes=max_bytes, max_file_bytes=max_file_bytes)

@@ -31,7 +31,9 @@ ERROR_LINE = re.compile(
 BLOCK = 1 << 22
 
 
-def first_error_lines(location: str | Path, overrides: Mapping[str, str] | None = None, *, limit: int = FIRST_ERRORS) -> tuple[LogLine, ...]:
+def first_error_lines(
+    location: str | Path, overrides: Mapping[str, str] | None = None, *, limit: int = FIRST_ERRORS
+) -> tuple[LogLine, ...]:
     """The first ``limit`` error lines of the build at ``location``, in file order."""
     found: list[LogLine] = []
     job = open_job(location, overrides=dict(overrides or {}))

@@ -130,7 +130,8 @@ def fetch_builds(
             on_build(uuid, "already")
             continue
         try:
-            report = download_build(report_from_record(record, query.page_url(0)), job_dir, fetcher, selection=selection, workers=workers, progress=False)
+            started = report_from_record(record, query.page_url(0))
+            report = download_build(started, job_dir, fetcher, selection=selection, workers=workers, progress=False)
         except FingerlogError as exc:
             result.failed.append((uuid, str(exc)))
             on_build(uuid, "failed")

@@ -4,7 +4,8 @@ The raw Parquet parts may hold superseded rows (a build re-scanned with other
 rules, or a batch killed between two files) and, after a compaction, rows in
 merged files (``merge`` says which compaction wrote a row, empty for a
 per-build part); the views show exactly the current state: for each build key,
-its newest builds row, and the hits and errors written with it (in the same file).  ``raw_<table>`` views show every part as stored.
+its newest builds row, and the hits and errors written with it (in the same
+file).  ``raw_<table>`` views show every part as stored.
 ``builds`` is read once, when the store is opened, into an in-memory table:
 every report and the ``hits`` view use it, and it is small (a row per build),
 whereas reading thousands of one-row parts again for each query is not.

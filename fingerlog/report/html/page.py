@@ -35,7 +35,9 @@ def safe_url(url: Any) -> str | None:
     return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, table_id: str, caption: str, numeric: Sequence[int] = ()) -> str:
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], *, table_id: str, caption: str, numeric: Sequence[int] = ()
+) -> str:
     """A sortable table; cells are already-escaped HTML, numeric columns sort as numbers."""
     number = ' data-type="number"'
     head = "".join(

@@ -158,7 +158,10 @@ def _overview(con: duckdb.DuckDBPyConnection, days: list[date], window: str, sta
     top_table = table(
         ["fingerprint", "title", "hits", "builds", "failed builds", "last seen"],
         [
-            [link(f"rules/{page_name(s['rule_id'])}", s["rule_id"]), text(s["title"]), str(s["hits"]), str(s["builds"]), str(s["failed_builds"]), text(s["last_seen"])]
+            [
+                link(f"rules/{page_name(s['rule_id'])}", s["rule_id"]), text(s["title"]),
+                str(s["hits"]), str(s["builds"]), str(s["failed_builds"]), text(s["last_seen"]),
+            ]
             for s in top
         ],
         table_id="top-rules",
@@ -235,8 +238,11 @@ def _rule_page(con: duckdb.DuckDBPyConnection, rule: dict[str, Any], days: list[
         "</dl>"
     )
     query = f"<h2>Query</h2><pre class=\"query\"><code>{text(rule['query'])}</code></pre>" if rule["query"] else ""
-    description = f"<h2>Description</h2><pre class=\"description\">{text(rule['description'])}</pre>" if rule["description"] else ""
-    body = f"{facts}<section><h2>Builds hit per day</h2>{chart}<details><summary>Numbers</summary>{numbers}</details></section>{query}{description}"
+    about = rule["description"]
+    description = f"<h2>Description</h2><pre class=\"description\">{text(about)}</pre>" if about else ""
+    details = f"<details><summary>Numbers</summary>{numbers}</details>"
+    per_day = f"<section><h2>Builds hit per day</h2>{chart}{details}</section>"
+    body = f"{facts}{per_day}{query}{description}"
     return frame(f"{rule['rule_id']}: {rule['title'] or ''}".rstrip(": "), body, depth=1, subtitle=window)
 
 
@@ -245,7 +251,8 @@ def _uncategorized(rows: list[dict[str, Any]], window: str, build_pages: set[str
     for row in rows:
         url = safe_url(row["log_url"])
         key = row["build_key"]
-        name = link(f"builds/{page_name(key)}", row["build_name"] or key) if key in build_pages else text(row["build_name"] or key)
+        label = row["build_name"] or key
+        name = link(f"builds/{page_name(key)}", label) if key in build_pages else text(label)
         cells.append(
             [
                 text(row["build_time"]),
@@ -320,7 +327,8 @@ def _build_page(build: dict[str, Any], examples: list[dict[str, Any]]) -> str:
         by_rule.setdefault(row["rule_id"], []).append(row)
     for rule_id, rows in by_rule.items():
         lines = "".join(
-            f'<li><span class="where">{text(r["filename"])}:{r["first_line"]}</span><pre>{text((r["message"] or "")[:2000])}</pre></li>'
+            f'<li><span class="where">{text(r["filename"])}:{r["first_line"]}</span>'
+            f'<pre>{text((r["message"] or "")[:2000])}</pre></li>'
             for r in rows
         )
         sections.append(

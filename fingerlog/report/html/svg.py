@@ -126,7 +126,8 @@ def _x_labels(days: list[date], slot: float) -> str:
     every = max(1, len(days) // 8)
     y = HEIGHT - MARGIN_BOTTOM + 16
     return "".join(
-        f'<text class="tick" x="{MARGIN_LEFT + d * slot + slot / 2:.1f}" y="{y}" text-anchor="middle">{day.strftime("%m-%d")}</text>'
+        f'<text class="tick" x="{MARGIN_LEFT + d * slot + slot / 2:.1f}" y="{y}" text-anchor="middle">'
+        f'{day.strftime("%m-%d")}</text>'
         for d, day in enumerate(days)
         if d % every == 0
     )

@@ -37,7 +37,9 @@ def _text(mapping: FieldMappings, subfield: str | None) -> dict[str, Any]:
 
 def field_spec(mapping: FieldMappings, target: Target, field: FieldMapping) -> dict[str, Any]:
     """The ES mapping of one profile field, copied into the catch-all field."""
-    spec = _text(mapping, field.keyword_subfield) if field.kind is FieldKind.TEXT else {"type": "keyword"}
+    spec: dict[str, Any] = (
+        _text(mapping, field.keyword_subfield) if field.kind is FieldKind.TEXT else {"type": "keyword"}
+    )
     if mapping.all_field:
         spec["copy_to"] = target.all_field
     return spec

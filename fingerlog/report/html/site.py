@@ -241,8 +241,8 @@ def _rule_page(con: duckdb.DuckDBPyConnection, rule: dict[str, Any], days: list[
     about = rule["description"]
     description = f"<h2>Description</h2><pre class=\"description\">{text(about)}</pre>" if about else ""
     details = f"<details><summary>Numbers</summary>{numbers}</details>"
-    per_day = f"<section><h2>Builds hit per day</h2>{chart}{details}</section>"
-    body = f"{facts}{per_day}{query}{description}"
+    chart_section = f"<section><h2>Builds hit per day</h2>{chart}{details}</section>"
+    body = f"{facts}{chart_section}{query}{description}"
     return frame(f"{rule['rule_id']}: {rule['title'] or ''}".rstrip(": "), body, depth=1, subtitle=window)
 
 

@@ -436,18 +436,56 @@ def test_the_scan_finds_fingerprints_in_recoded_files(name: str, encode: Callabl
     assert report["errors"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine/scan.py does not read a file no rule can match, so a break found "
-                   "only by reading it (a cut .gz) is not reported; see docs/sources.md 'Bad input'")
-def test_a_cut_gzip_no_rule_reads_is_still_reported(tmp_path: Path) -> None:
+def _cut_gzip(n: int = 50_000) -> bytes:
+    data = gzip.compress(_lines("x", n))
+    return data[: len(data) // 2]
+
+
+def _job_dir_with(name: str, data: bytes) -> Callable[[Path], Path]:
+    """A job directory holding ``name`` and a whole .gz beside it."""
+
+    def make(tmp_path: Path) -> Path:
+        job = tmp_path / "job"
+        job.mkdir()
+        (job / name).write_bytes(data)
+        (job / "screen-good.txt.gz").write_bytes(gzip.compress(_lines("x", 1_000)))
+        return job
+
+    return make
+
+
+def _archive(name: str, data: bytes) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        (tmp_path / name).write_bytes(data)
+        return tmp_path / name
+
+    return make
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(
+    "make_job, expected",
+    [
+        (_job_dir_with("screen-other.txt.gz", _cut_gzip()), [("screen-other.txt", "truncated-gzip")]),
+        (_archive("job.zip", _zip_with_bad_crc()), [("screen-x.txt", "corrupt-archive")]),
+        (_archive("job.tar.gz", gzip.compress(_tar([("screen-x.txt", _lines("x", 50_000))]))[:-5000]),
+         [("screen-x.txt", "truncated-archive"), ("job.tar.gz", "truncated-archive")]),
+    ],
+    ids=["cut-gzip-in-a-job-directory", "zip-member-with-a-bad-crc", "cut-tar-gz"],
+)
+def test_a_break_in_a_file_no_rule_reads_is_still_reported(
+    make_job: Callable[[Path], Path], expected: list[tuple[str, str]], jobs: str, tmp_path: Path
+) -> None:
+    """No rule reads these files (the rule's tag names another file), yet the break in their bytes is reported."""
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "1.yaml").write_text('query: message:"Deadlock found" AND tags:"screen-n-api.txt"\n')
-    job = tmp_path / "job"
-    job.mkdir()
-    data = gzip.compress(_lines("x", 50_000))
-    (job / "screen-other.txt.gz").write_bytes(data[: len(data) // 2])
-    result = CliRunner().invoke(main, ["scan", str(job), "--rules", str(rules), "--format", "json"])
-    assert [(e["path"], e["kind"]) for e in json.loads(result.stdout)["errors"]] == [("screen-other.txt", "truncated-gzip")]
+    location = make_job(tmp_path)
+    result = CliRunner().invoke(main, ["scan", str(location), "--rules", str(rules), "--format", "json", "--jobs", jobs])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert sorted((e["path"], e["kind"]) for e in report["errors"]) == sorted(expected)
+    assert report["hits"] == []
 
 
 @pytest.mark.parametrize("mode, suffix", [("w:gz", "tar.gz"), ("w:bz2", "tar.bz2"), ("w:xz", "tar.xz")])

@@ -256,11 +256,13 @@ def scan_job(
     """Scan the files of ``job`` (those ``claim`` grants by their index, when given: see engine.parallel)."""
     result = JobScan()
     for number, logfile in enumerate(job.files()):
-        mine = claim is None or claim(number)
-        active = active_rules(plan, logfile) if mine else None
+        if claim is not None and not claim(number):
+            logfile.open_stream().close()  # another worker's: release the stream opened to sniff it
+            continue
+        active = active_rules(plan, logfile)
         if active is None or not active.requirements:
-            logfile.open_stream().close()  # release the stream opened to sniff the file
-            if profile is not None and mine:
+            logfile.pass_over()  # not searched; a compressed one is still checked to its end
+            if profile is not None:
                 profile.files_skipped += 1
             continue
         scanner_class = _FileScan if logfile.format.prefilterable else _DocumentScan
@@ -285,8 +287,9 @@ def scan_build(
 
     The function the local process pool and the Dask engine call per build: the
     compiled plan is cached per process, so calling it for many builds with the
-    same rules compiles them once.  Files no rule can match in are not read
-    (their read errors past the first block are then not seen).
+    same rules compiles them once.  Files no rule can match in are not
+    searched (a compressed one is only decompressed, so a break in it is
+    still reported).
     """
     started = time.perf_counter()
     plan = plan_for(rules, mapping, scanner=scanner)

@@ -91,6 +91,21 @@ class LogFile:
             self.record(read_error_kind(exc), f"{type(exc).__name__}: {exc}")
             return io.BytesIO(b"")
 
+    def pass_over(self) -> None:
+        """Leave a file no rule reads, still reporting a break in its stored bytes.
+
+        A compressed file or an archive member carries checks (the deflate
+        stream's end, a CRC) that only reading it through can fail: it is
+        decompressed to its end, not searched, so a cut ``.gz`` is reported
+        whether or not a rule reads it.  A plain file has no such check and is
+        only closed.  Content problems (invalid UTF-8, over-long lines) are
+        looked for only where rules read.
+        """
+        with self.open_stream() as stream:
+            if self._entry.in_archive or strip_compression(self._entry.name) != self._entry.name:
+                while stream.read(BLOCK):
+                    pass
+
     def iter_events(self) -> Iterator[Event]:
         """Every event of this file (a full pass)."""
         with self.open_stream() as stream:

@@ -24,14 +24,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from archive_gen import generate_archive, write_rules  # noqa: E402
-
 from fingerlog.records import Build, BuildScan, Event, Hit  # noqa: E402
 from fingerlog.store import SCHEMA_VERSION, RuleRow, open_store, write_build_scan  # noqa: E402
 from fingerlog.store.compact import compact_store  # noqa: E402
 from fingerlog.store.reports import REPORTS  # noqa: E402
 
 DATA = REPO / "bench" / "data" / "batch"
-FINGERLOG = [sys.executable, "-m", "fingerlog"] if not (REPO / ".venv/bin/fingerlog").exists() else [str(REPO / ".venv/bin/fingerlog")]
+VENV_FINGERLOG = REPO / ".venv/bin/fingerlog"
+FINGERLOG = [str(VENV_FINGERLOG)] if VENV_FINGERLOG.exists() else [sys.executable, "-m", "fingerlog"]
 
 
 def bench_batch(jobs_count: int) -> None:
@@ -43,7 +43,8 @@ def bench_batch(jobs_count: int) -> None:
     rules = write_rules(DATA / "rules")
     megabytes = int((archive / "size").read_text()) / 1e6
     print(f"archive: {jobs_count} jobs, {megabytes:,.1f} MB of logs, {len(list(rules.glob('*.yaml')))} rules; "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other work on the machine skews wall times)")  # fmt: skip
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
+          "(other work on the machine skews wall times)")
     rates = {}
     for workers in (1, 2):
         store = DATA / f"store-{workers}"
@@ -94,7 +95,8 @@ def time_queries(store: Path) -> dict[str, float]:
     timings["open store (reads builds)"] = time.perf_counter() - started
     queries = [(r.name, f"SELECT * FROM {r.view}") for r in REPORTS] + [
         ("count hits", "SELECT count(*) FROM hits"),
-        ("hits of one rule, one week", "SELECT count(*) FROM hits WHERE rule_id = 'rule-07' AND day BETWEEN '2024-04-10' AND '2024-04-16'"),
+        ("hits of one rule, one week",
+         "SELECT count(*) FROM hits WHERE rule_id = 'rule-07' AND day BETWEEN '2024-04-10' AND '2024-04-16'"),
     ]
     for name, sql in queries:
         started = time.perf_counter()

@@ -42,12 +42,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from archive_gen import generate_archive, write_rules
-
-from fingerlog.engine.dask_engine import MAX_TASK_SECONDS
+from archive_gen import generate_archive, write_rules  # noqa: E402 - tests/ is put on sys.path above
+from fingerlog.engine.dask_engine import MAX_TASK_SECONDS  # noqa: E402
 
 DATA = REPO / "bench" / "data" / "batch"
-FINGERLOG = [str(REPO / ".venv/bin/fingerlog")] if (REPO / ".venv/bin/fingerlog").exists() else [sys.executable, "-m", "fingerlog"]
+VENV_FINGERLOG = REPO / ".venv/bin/fingerlog"
+FINGERLOG = [str(VENV_FINGERLOG)] if VENV_FINGERLOG.exists() else [sys.executable, "-m", "fingerlog"]
 NOOP_TASKS = 500
 #: what a run did (its summary line without the timing): every run of every engine must match the first
 WORK = re.compile(r"\d+ builds scanned, \d+ skipped, \d+ failed; [\d,.]+ MB, \d+ hits, \d+ unreadable files")

@@ -149,7 +149,7 @@ def test_compact_after_the_batch_keeps_the_store_and_a_rescan_with_new_rules_sup
                  "--compact").startswith(f"0 builds scanned, {JOBS} skipped")  # fmt: skip
     edited = tmp_path / "rules"
     shutil.copytree(rules, edited)
-    first = sorted(edited.glob("*.yaml"))[0]
+    first = min(edited.glob("*.yaml"))
     first.write_text(first.read_text() + "\n# edited\n")
     output = batch(archive_dir, "--manifest", archive_dir / "builds.csv", "--rules", edited, "--out", store)
     assert output.startswith(f"{JOBS} builds scanned")
@@ -194,7 +194,7 @@ def test_rescan_scans_stored_builds_again(archive, scanned: Path, tmp_path: Path
 
 
 def test_a_build_that_cannot_be_scanned_is_recorded_and_tried_again(archive, tmp_path: Path) -> None:
-    archive_dir, rules, plan = archive
+    _, rules, plan = archive
     listing = tmp_path / "jobs.list"
     listing.write_text(f"{plan[1].path}\n{tmp_path / 'gone'}\n")
     output = batch(listing, "--rules", rules, "--out", tmp_path / "s")
@@ -273,9 +273,9 @@ def test_the_store_holds_exactly_what_the_scan_of_a_real_job_found(corpus: Path,
 
 
 def test_without_a_terminal_progress_is_a_few_log_lines(archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import fingerlog.cli.batch_run as batch_run
+    from fingerlog.cli import batch_run
 
-    archive_dir, rules, plan = archive
+    _, rules, plan = archive
     monkeypatch.setattr(batch_run, "LOG_EVERY", 0.0)  # a line per build instead of one a minute
     listing = tmp_path / "jobs.list"
     listing.write_text(f"{plan[1].path}\n{plan[2].path}\n")

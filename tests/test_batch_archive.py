@@ -66,8 +66,8 @@ def test_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     ("name", "text"),
     [
         ("m.csv", "path,build_status,voting,build_queue\njobs/a,FAILURE,true,gate\njobs/b,SUCCESS,,check\n"),
-        ("m.jsonl", '{"path": "jobs/a", "build_status": "FAILURE", "voting": true, "build_queue": "gate"}\n\n'
-                    '{"path": "jobs/b", "build_status": "SUCCESS", "voting": null, "build_queue": "check"}\n'),
+        ("m.jsonl", ('{"path": "jobs/a", "build_status": "FAILURE", "voting": true, "build_queue": "gate"}\n\n'
+                     '{"path": "jobs/b", "build_status": "SUCCESS", "voting": null, "build_queue": "check"}\n')),
     ],
 )
 def test_a_manifest_gives_build_fields_by_path(tmp_path: Path, name: str, text: str) -> None:

@@ -97,8 +97,8 @@ def test_a_killed_worker_stops_the_batch_with_one_clear_error_and_a_rerun_comple
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     assert stderr.strip().splitlines() == [
-        "fingerlog: error: a worker process died (killed, or out of memory) while scanning; the builds committed "
-        "so far are in the store: run the same command again to resume"
+        ("fingerlog: error: a worker process died (killed, or out of memory) while scanning; the builds committed "
+         "so far are in the store: run the same command again to resume")
     ]
     result = CliRunner().invoke(main, [*args, "--jobs", "1"])
     assert result.exit_code == 0, result.output

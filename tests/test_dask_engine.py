@@ -13,8 +13,8 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -60,7 +60,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], Path]:
     root = tmp_path_factory.mktemp("dask")
     generate_archive(root / "archive", JOBS, seed=4, filler_lines=1500, corrupt=1)
     (root / "archive" / "broken.tar.gz").write_bytes(b"not a tar archive")  # a build that fails to scan
-    args = [str(root / "archive"), "--manifest", str(root / "archive" / "builds.csv"), "--rules", str(write_rules(root / "rules"))]
+    rules = write_rules(root / "rules")
+    args = [str(root / "archive"), "--manifest", str(root / "archive" / "builds.csv"), "--rules", str(rules)]
     code, output = run(*args, "--out", root / "local", "--jobs", "1")
     assert code == 0, output
     return args, root / "local"

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from archive_gen import generate_archive, write_rules
 from click.testing import CliRunner
 
+from archive_gen import generate_archive, write_rules
 from fingerlog.cli import main
 from fingerlog.engine import dask_engine
 from fingerlog.engine.archive import plan_builds
@@ -84,7 +84,7 @@ def test_an_interrupted_batch_leaves_no_worker_process(archive: tuple[Path, Path
         workers_seen.append(len(child_processes() - before))
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt), DaskEngine(jobs=2) as engine:
+    with pytest.raises(KeyboardInterrupt), DaskEngine(jobs=2) as engine:  # noqa: PT012 - the engine must close on the way out
         if stopped == "while the cluster starts":
             raise KeyboardInterrupt
         run_batch(plan_builds([directory]), spec, [rule_row(r) for r in ruleset.rules], jobs=2, engine=engine,

@@ -15,17 +15,23 @@ from fingerlog.errors import UsageError
 
 @click.command("batch")
 @click.argument("archives", metavar="ARCHIVE...", nargs=-1)
-@click.option("--out", "store", required=True, metavar="STORE", help="The store: a directory, or s3://BUCKET/PREFIX (created if absent).")
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Rules directory. Default: the rules/ of this fingerlog checkout.")
+@click.option("--out", "store", required=True, metavar="STORE",
+              help="The store: a directory, or s3://BUCKET/PREFIX (created if absent).")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
+              help="Rules directory. Default: the rules/ of this fingerlog checkout.")
 @click.option("--mapping", default=None, metavar="NAME|FILE", help="Field mapping profile (see docs/mapping.md).")
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="CSV or JSON lines: each job's path plus build fields (build_status, voting, start_time, ...).")
-@click.option("--field", "field_pairs", multiple=True, metavar="NAME=VALUE", help="A build field for every build (repeatable); wins over the logs and the manifest.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the number of cores", help="Worker processes.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or JSON lines: each job's path plus build fields (build_status, voting, start_time, ...).")
+@click.option("--field", "field_pairs", multiple=True, metavar="NAME=VALUE",
+              help="A build field for every build (repeatable); wins over the logs and the manifest.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="the number of cores", help="Worker processes.")
 @click.option("--rescan", is_flag=True, help="Scan builds again even if the store has them with these rules.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: a process pool on this machine. dask: a Dask cluster (see docs/scale-out.md).")  # fmt: skip
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
-              help="With --engine dask: the running Dask scheduler to submit to. Default: a local cluster of --jobs workers.")  # fmt: skip
+              help="With --engine dask: the running Dask scheduler to submit to. "
+                   "Default: a local cluster of --jobs workers.")
 @click.option("--compact", is_flag=True,
               help="Afterwards, gather the days this batch wrote into one file per table (as `fingerlog compact`).")  # fmt: skip
 @S3_ENDPOINT_OPTION

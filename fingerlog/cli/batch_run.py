@@ -65,7 +65,8 @@ class Progress:
         elapsed = self.bar.format_dict.get("elapsed") or 0
         mb = self.result.bytes_read / 1e6
         self.bar.set_postfix_str(
-            f"{mb:,.0f} MB, {mb / elapsed if elapsed else 0:,.1f} MB/s, {self.result.hits:,} hits, {len(self.result.failed)} failed",
+            f"{mb:,.0f} MB, {mb / elapsed if elapsed else 0:,.1f} MB/s, {self.result.hits:,} hits, "
+            f"{len(self.result.failed)} failed",
             refresh=False,
         )
         self.bar.update(1)

@@ -47,7 +47,8 @@ def command(store: Path, print_init: bool, days: int, as_of: str | None, s3_endp
     if interactive:
         import readline  # noqa: F401 - gives input() line editing and history
 
-        click.echo("fingerlog shell: views hits, builds, errors, rules, report_*; end statements with ';', Ctrl-D quits.", err=True)
+        click.echo("fingerlog shell: views hits, builds, errors, rules, report_*; end statements with ';', Ctrl-D quits.",
+                   err=True)
     pending: list[str] = []
     while True:
         line = _read_line("sql> " if not pending else "...> ") if interactive else sys.stdin.readline()

@@ -121,7 +121,9 @@ class BatchResult:
         self.bytes_read += summary.bytes_read
 
 
-def prepare_store(store: Path, spec: BatchSpec, rules: Sequence[RuleRow], tasks: Sequence[BuildTask], *, rescan: bool) -> list[BuildTask]:
+def prepare_store(
+    store: Path, spec: BatchSpec, rules: Sequence[RuleRow], tasks: Sequence[BuildTask], *, rescan: bool
+) -> list[BuildTask]:
     """Create or check the store, tidy what an interrupted run left, snapshot the rules; the builds still to scan."""
     check_store(store, create=True)
     current = _tidy(store, spec.rules_digest)
@@ -149,7 +151,7 @@ _WORKER_SPEC: BatchSpec | None = None
 
 def _init_worker(spec: BatchSpec, environ: dict[str, str]) -> None:
     """Take the spec, and the driver's environment of now: a fork server keeps the one it started with."""
-    global _WORKER_SPEC
+    global _WORKER_SPEC  # noqa: PLW0603 - a pool initializer hands the worker its state through a module global
     _WORKER_SPEC = spec
     os.environ.clear()
     os.environ.update(environ)

@@ -43,7 +43,7 @@ from fingerlog.engine.batch import (
 from fingerlog.engine.forkserver import DASK_WORKER_MODULES, has_fork_server, start_fork_server
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
 #: a task takes 1 / (SPLIT x workers) of the builds still unassigned: the last tasks are small.
 SPLIT = 2
@@ -70,8 +70,10 @@ def group_size(mean_seconds: float | None, remaining: int, workers: int) -> int:
     share = -(-remaining // (SPLIT * workers))  # rounded up: the last builds still go
     if mean_seconds is None:
         cap = FIRST_GROUP
+    elif mean_seconds > 0:
+        cap = int(MAX_TASK_SECONDS / mean_seconds)
     else:
-        cap = int(MAX_TASK_SECONDS / mean_seconds) if mean_seconds > 0 else share
+        cap = share
     return max(1, min(share, cap))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -25,3 +28,10 @@ def test_the_top_level_help_lists_every_command() -> None:
     assert result.exit_code == 0
     listed = result.output.split("Commands:", 1)[1]
     assert [c for c in COMMANDS if f"  {c} " not in listed] == []
+
+
+def test_python_dash_m_fingerlog_is_the_command() -> None:
+    """Where the ``fingerlog`` script is not on PATH, ``python -m fingerlog`` runs the same command."""
+    done = subprocess.run([sys.executable, "-m", "fingerlog", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [c for c in COMMANDS if f"  {c} " not in done.stdout.split("Commands:", 1)[1]] == []

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from fingerlog.backends.analysis import expanded_lower
-from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
+from fingerlog.backends.automata import RegexpSyntaxError, RegexpTooComplex, lucene_regexp
 from fingerlog.errors import FingerlogError
 from fingerlog.query.errors import QueryParseError, SourceLocation
 from fingerlog.query.nodes import Bool, Node, Regexp, Span
@@ -247,7 +247,8 @@ class _RuleFile:
                 # Lucene builds the automaton while parsing: Elasticsearch fails the whole query
                 start = _pattern_start(text, regexp.span.start if regexp.span else 0) + exc.position
                 message = f"Lucene cannot build /{regexp.pattern}/: {exc}"
-                self.query_problem(QueryParseError(message, text, Span(start, start + 1)), node, "regexp-syntax")
+                code = "regexp-too-complex" if isinstance(exc, RegexpTooComplex) else "regexp-syntax"
+                self.query_problem(QueryParseError(message, text, Span(start, start + 1)), node, code)
                 return None
         return query
 

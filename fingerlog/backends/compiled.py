@@ -15,10 +15,12 @@ from fingerlog.backends.determinize import (
     MAX_CODE_POINT,
     Automaton,
     Builder,
+    deterministic_edges,
     determinize,
     is_finite,
+    merge_equal_states,
     reachable_accept,
-    reverse,
+    subset_states,
 )
 
 #: the first and last code point encoded with 1, 2, 3 and 4 bytes
@@ -151,8 +153,37 @@ def check_compiled(a: Automaton, limit: int) -> None:
         return  # the single term, or the prefix query, Lucene runs instead
     utf8 = to_utf8(a)
     if not is_finite(a):
-        determinize(reverse(utf8), limit)
+        _check_reverse(utf8, limit)
     determinize(utf8, limit)
+
+
+def _check_reverse(a: Automaton, limit: int) -> None:
+    """Raise ``TooComplex`` where ``determinize(reverse(a), limit)`` would, without building ``reverse(a)``.
+
+    The reversed automaton's subsets after reading a word w are the states whose
+    language holds w; so states with the same language always come together, and
+    merging them changes no count. The states are first merged bottom-up (the many
+    UTF-8 paths that end alike), then the subsets are explored on what is left.
+    """
+    if _reverse_deterministic(a):
+        return  # Lucene's determinize returns a deterministic automaton as it is
+    merged = merge_equal_states(a)
+    predecessors: list[list[tuple[int, int, int]]] = [[] for _ in range(merged.size)]
+    for source, edges in enumerate(merged.edges):
+        for lo, hi, dest in edges:
+            predecessors[dest].append((lo, hi, source))
+    start = [edge for s in range(merged.size) if merged.accept[s] for edge in predecessors[s]]
+    subset_states(start, predecessors, limit - 1)
+
+
+def _reverse_deterministic(a: Automaton) -> bool:
+    """Lucene's flag on ``reverse(a)``: no state's incoming edges (nor all accept states' together) overlap."""
+    incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(a.size)]
+    for source, edges in enumerate(a.edges):
+        for lo, hi, dest in edges:
+            incoming[dest].append((lo, hi, source))
+    together = [edge for s in range(a.size) if a.accept[s] for edge in incoming[s]]
+    return all(deterministic_edges(list(edges)) for edges in [*incoming, together])
 
 
 def _after_common_prefix(a: Automaton) -> int | None:

@@ -33,6 +33,11 @@ MAX_CODE_POINT = 0x10FFFF
 #: get there without a subset construction, and Lucene accepts those.
 SIMULATION_BUDGET = 300_000
 
+#: How many subset members a reversed determinization may visit in all before the
+#: simulation gives up the same way (a pattern whose UTF-8 automaton has ~100,000
+#: states and whose reverse needs thousands of large subsets).
+SUBSET_VISIT_BUDGET = 5_000_000
+
 Edge = tuple[int, int, int]  # (min, max, dest): code points min..max lead to dest
 
 
@@ -119,6 +124,11 @@ def _normalize(edges: list[Edge]) -> tuple[Edge, ...]:
 
 def _deterministic(edges: tuple[Edge, ...]) -> bool:
     return all(edges[i][0] > edges[i - 1][1] for i in range(1, len(edges)))
+
+
+def deterministic_edges(edges: list[Edge]) -> bool:
+    """Whether one state with these edges is deterministic, as Lucene judges it once they are merged."""
+    return _deterministic(_normalize(edges))
 
 
 # --- the leaves (Automata.java) ---------------------------------------------------------------
@@ -405,37 +415,91 @@ def determinize(a: Automaton, limit: int) -> Automaton:
     while work:
         subset = work.popleft()
         source_edges = out[ids[subset]]
-        events: dict[int, list[tuple[int, int]]] = {}
-        for member in subset:
-            for lo, hi, dest in all_edges[member]:
-                if lo in events:
-                    events[lo].append((dest, 1))
-                else:
-                    events[lo] = [(dest, 1)]
-                if hi + 1 in events:
-                    events[hi + 1].append((dest, -1))
-                else:
-                    events[hi + 1] = [(dest, -1)]
-        active: dict[int, int] = {}
-        previous = -1
-        for point in sorted(events):
-            if active:
-                target = frozenset(active)
-                state = ids.get(target)
-                if state is None:
-                    if len(ids) >= limit:
-                        raise TooComplex(limit)
-                    state = ids[target] = builder.state(any(accept[d] for d in target))
-                    work.append(target)
-                source_edges.append((previous, point - 1, state))
-            for dest, change in events[point]:
-                count = active.get(dest, 0) + change
-                if count:
-                    active[dest] = count
-                else:
-                    del active[dest]
-            previous = point
+        for lo, hi, target in _subset_moves(all_edges, subset):
+            state = ids.get(target)
+            if state is None:
+                if len(ids) >= limit:
+                    raise TooComplex(limit)
+                state = ids[target] = builder.state(any(accept[d] for d in target))
+                work.append(target)
+            source_edges.append((lo, hi, state))
     return builder.finish()
+
+
+def subset_states(start: list[Edge], edges: Sequence[Sequence[Edge]], limit: int) -> int:
+    """How many subsets a subset construction reaches from a start state with edges ``start``.
+
+    The start state is not a member of any subset (as Lucene's reverse's new initial
+    state); raises ``TooComplex`` past ``limit`` subsets and ``BeyondBudget`` when the
+    subsets are too large to explore in reasonable time.
+    """
+    seen: set[frozenset[int]] = set()
+    work: deque[frozenset[int]] = deque()
+    visits = 0
+    for _, _, target in _moves(start):
+        if target not in seen:
+            seen.add(target)
+            work.append(target)
+    while work:
+        subset = work.popleft()
+        visits += len(subset)
+        if visits > SUBSET_VISIT_BUDGET:
+            raise BeyondBudget()
+        for _, _, target in _subset_moves(edges, subset):
+            if target not in seen:
+                if len(seen) >= limit:
+                    raise TooComplex(limit)
+                seen.add(target)
+                work.append(target)
+    return len(seen)
+
+
+def _subset_moves(edges: Sequence[Sequence[Edge]], subset: Iterable[int]) -> list[tuple[int, int, frozenset[int]]]:
+    return _moves([edge for member in subset for edge in edges[member]])
+
+
+def _moves(edges: list[Edge]) -> list[tuple[int, int, frozenset[int]]]:
+    """The disjoint code point ranges of ``edges`` with the set of states each leads to."""
+    events: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for lo, hi, dest in edges:
+        events[lo].append((dest, 1))
+        events[hi + 1].append((dest, -1))
+    moves = []
+    active: dict[int, int] = {}
+    previous = -1
+    for point in sorted(events):
+        if active:
+            moves.append((previous, point - 1, frozenset(active)))
+        for dest, change in events[point]:
+            count = active.get(dest, 0) + change
+            if count:
+                active[dest] = count
+            else:
+                del active[dest]
+        previous = point
+    return moves
+
+
+def merge_equal_states(a: Automaton, rounds: int = 8) -> Automaton:
+    """``a`` with states of identical acceptance and edges merged, bottom-up, for a few rounds.
+
+    Merged states have the same language; the result is smaller, not minimal.
+    """
+    current = a
+    for _ in range(rounds):
+        representative: dict[tuple[bool, tuple[Edge, ...]], int] = {}
+        number = [
+            representative.setdefault((current.accept[s], current.edges[s]), len(representative)) for s in range(current.size)
+        ]
+        if len(representative) == current.size:
+            break
+        builder = Builder()
+        for accept, _ in representative:
+            builder.state(accept)
+        for (_, edges), state in representative.items():
+            builder.edges[state].extend((lo, hi, number[dest]) for lo, hi, dest in edges)
+        current = builder.finish()
+    return current
 
 
 def minimize(a: Automaton, limit: int) -> Automaton:
@@ -550,23 +614,3 @@ def is_finite(a: Automaton) -> bool:
 def reachable_accept(a: Automaton) -> bool:
     """Whether the language is not empty (``not Operations.isEmpty``)."""
     return any(a.accept[s] for s in _reachable(a))
-
-
-def reverse(a: Automaton) -> Automaton:
-    """``Operations.reverse``: a new initial state reaching every former accept state's reversed edges."""
-    if not reachable_accept(a):
-        return EMPTY
-    builder = Builder()
-    builder.state()
-    for s in range(a.size):
-        builder.state(s == 0)
-    for s, edges in enumerate(a.edges):
-        for lo, hi, dest in edges:
-            builder.edges[dest + 1].append((lo, hi, s + 1))
-    reversed_edges = [list(edges) for edges in builder.edges]
-    for s in range(a.size):
-        if a.accept[s]:
-            builder.edges[0].extend(reversed_edges[s + 1])
-            if s == 0:
-                builder.accept[0] = True
-    return builder.finish()

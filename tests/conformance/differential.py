@@ -24,8 +24,9 @@ Used by ``fuzz_campaign`` and by ``tests/test_fuzz_lucene.py``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from fingerlog.backends.dsl import to_dsl
 from fingerlog.backends.es_target import LEGACY_ALL_FIELD, Target
@@ -295,11 +296,13 @@ def shrink(lucene: Any, found: Disagreement, docs: Sequence[Doc], mapping: Field
         fields = _greedy(list(doc["fields"].items()), lambda f: reproduces(query, {**doc, "fields": dict(f)}) is not None)
         doc = {**doc, "fields": dict(fields)}
         for name in list(doc["fields"]):
-            values = _greedy(list(doc["fields"][name]), lambda v: reproduces(query, _with(doc, name, v)) is not None)
+            values = _greedy(
+                list(doc["fields"][name]), lambda v, doc=doc, name=name: reproduces(query, _with(doc, name, v)) is not None
+            )
             doc = _with(doc, name, values)
             words = _greedy(
                 " ".join(doc["fields"][name]).split(" ") if len(values) == 1 else [],
-                lambda w: reproduces(query, _with(doc, name, [" ".join(w)])) is not None,
+                lambda w, doc=doc, name=name: reproduces(query, _with(doc, name, [" ".join(w)])) is not None,
             )
             if words:
                 doc = _with(doc, name, [" ".join(words)])

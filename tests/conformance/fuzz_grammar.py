@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 #: Tokens that stress the analyzer and the lexer; documents and queries share them.
 AWKWARD = [
@@ -99,8 +100,14 @@ def escape_phrase(text: str, rng: random.Random, extra: float = 0.1) -> str:
 class FuzzGrammar:
     """A seeded source of query strings and documents over one shared vocabulary."""
 
-    def __init__(self, seed: int, lines: list[str] | None = None) -> None:
+    def __init__(self, seed: int, lines: list[str] | None = None, limit_probes: float = 0.0) -> None:
+        """``limit_probes``: the share of regexps built to sit near Lucene's 10,000-state limit.
+
+        Off by default: a probe just under the limit costs fingerlog up to seconds to
+        clear (it rebuilds Lucene's automata), too slow for the suite's fixed-seed run.
+        """
         self.rng = random.Random(seed)
+        self.limit_probes = limit_probes
         self.lines = lines if lines is not None else log_lines()
         words = {w for line in self.lines[:1500] for w in line.split() if len(w) < 40}
         self.vocab = sorted(words)
@@ -185,7 +192,7 @@ class FuzzGrammar:
         if roll < 0.45:
             return rng.choice(["2014-01-01", "2013-12-31T23:59:59", "2014-01-01T00:00:00.000Z", "now-1d"])
         word = self.word()
-        if rng.random() < 0.3 or any(ch in SPECIAL for ch in word) and rng.random() < 0.5:
+        if rng.random() < 0.3 or (any(ch in SPECIAL for ch in word) and rng.random() < 0.5):
             return '"' + escape_phrase(word, rng, 0) + '"'
         return escape_term(word, rng, 0)
 
@@ -232,6 +239,8 @@ class FuzzGrammar:
     def regexp(self, depth: int = 0) -> str:
         """A random Lucene RegExp: every operator of its syntax, often unbalanced or invalid."""
         rng = self.rng
+        if depth == 0 and rng.random() < self.limit_probes:
+            return self.limit_probe()
         atoms = [
             lambda: rng.choice("abcnoxy019.é東"), lambda: ".", lambda: "[a-z]", lambda: "[^0-9]", lambda: "[]a]",
             lambda: "<1-99>", lambda: "<01-20>", lambda: "@", lambda: "#", lambda: '"a.b"', lambda: "\\.", lambda: "\\d",
@@ -247,6 +256,24 @@ class FuzzGrammar:
         if rng.random() < 0.05:
             out += rng.choice(["(", ")", "[", "{", "<1-", '"', "\\"])
         return out
+
+    def limit_probe(self) -> str:
+        """A regexp whose automata grow exponentially with a count drawn around Lucene's limit.
+
+        "The n-th character from the end (or start) is x" needs 2^n states forward
+        (or, for an infinite language, in the reverse Lucene's CompiledAutomaton
+        determinizes), so counts of 8 to 14 land on both sides of 10,000 states,
+        wrapped at random in a complement, an intersection, a union or a repeat.
+        """
+        rng = self.rng
+        x, y = rng.sample(["a", "b", "é", "東", "<1-99>", "[a-c]", "1"], 2)
+        n = rng.randint(7, 14)
+        probe = rng.choice([
+            f".*{x}.{{{n}}}", f".{{{n}}}{x}.*", f"({x}|{y})*{x}({x}|{y}){{{n}}}", f"[ab]{{{n}}}{x}@",
+            f".{{0,{n + 8}}}{x}.{{{n - 3}}}", f"{x}{{{rng.randint(9990, 10005)}}}|{x}{y}",
+        ])
+        wrap = rng.choice(["{}", "{}", "~({})", "({})&@", "({})|{}", "({})?", "~(~({}))"])
+        return wrap.format(probe, x)
 
     def group_item(self, text: str) -> str:
         return self.rng.choice(["", "", "+", "-", "!", "NOT ", "AND ", "OR ", "&& ", "|| "]) + text

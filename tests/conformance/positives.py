@@ -8,7 +8,8 @@ document matches, and the matcher must agree.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from fingerlog.query.nodes import (
     Bool,

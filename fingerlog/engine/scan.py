@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO
 
-from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, holds, key_literals
+from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, holds, key_literals, literal_cost
 from fingerlog.backends.matcher import EventIndex
 from fingerlog.engine.active import ActiveRules, active_rules
 from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
@@ -70,6 +71,7 @@ class _FileScan:
         keyed = frozenset((i, key) for i, key in keys.items() if key is not None)
         self.fast = frozenset(i for i, _ in keyed)
         self.literals = plan.literal_set(keyed)
+        self._partners_of: dict[int, tuple[tuple[int, tuple[bytes, ...]], ...]] = {}
         fmt = logfile.format
         self.grouping = Grouping(fmt.continuation, fmt.drop, MAX_EVENT_LINES, MAX_LINE_BYTES)
         self.bytes_read = 0
@@ -122,34 +124,57 @@ class _FileScan:
         positions = [position for position, _ in occurrences]
         if self.slow or exotic:
             for window in all_windows(data, self.grouping, chunk.first_line):
-                numbered = window.first_line
+                numbered: Callable[[int], int] = lambda _, first=window.first_line: first  # noqa: E731 - bound now
                 if exotic:  # no literal can be trusted in this chunk: every rule runs
                     yield from self._evaluate(data, window.start, window.end, sorted(self.fast.union(self.slow)),
-                                              lambda _: numbered)
+                                              numbered)
                     continue
                 low, high = bisect_left(positions, window.start), bisect_left(positions, window.end + 1)
-                found = self._confirmed(data, window.start, window.end, self._rules_hit(occurrences[low:high]))
+                found = self._confirmed(data, window.start, window.end, {literal for _, literal in occurrences[low:high]})
                 yield from self._evaluate(data, window.start, window.end, sorted(found.union(self.slow)),
-                                          lambda _: numbered)
+                                          numbered)
             return
         numbers = LineNumbers(data, chunk.first_line)  # counted only up to the events that hit
         for start, end, inside in spans_at(data, positions, self.grouping, searchable=searchable):
-            found = self._confirmed(data, start, end, self._rules_hit([occurrences[i] for i in inside]))
+            found = self._confirmed(data, start, end, {occurrences[i][1] for i in inside})
             if found:
                 yield from self._evaluate(data, start, end, sorted(found), numbers.at)
 
-    def _confirmed(self, data: bytes, start: int, end: int, rules: set[int]) -> set[int]:
-        """The candidate rules whose every needed literal is in the event's bytes (checked before decoding)."""
-        if not rules:
-            return rules
-        lowered = data[start:end].lower()
-        return {i for i in rules if holds(self.requirements[i], lowered)}
+    def _confirmed(self, data: bytes, start: int, end: int, literals: set[int]) -> set[int]:
+        """The rules one of whose conjunctions holding a key literal found in ``data[start:end]`` is all there.
 
-    def _rules_hit(self, occurrences: list[tuple[int, int]]) -> set[int]:
-        rules: set[int] = set()
-        for literal in {literal for _, literal in occurrences}:
-            rules.update(self.literals.rules_of[literal])
-        return rules
+        Checked on the event's bytes before it is decoded.  A conjunction an
+        event satisfies has its key in it, so one found there is all that
+        needs checking; the key itself is known to be there, and the event is
+        lower-cased only when some conjunction has other literals.
+        """
+        found: set[int] = set()
+        lowered = None
+        for literal in literals:
+            for rule, rest in self._partners(literal):
+                if rule in found:
+                    continue
+                if rest:
+                    if lowered is None:
+                        lowered = data[start:end].lower()
+                    if not all(other in lowered for other in rest):
+                        continue
+                found.add(rule)
+        return found
+
+    def _partners(self, literal: int) -> tuple[tuple[int, tuple[bytes, ...]], ...]:
+        """For a key literal: each (rule, other literals) of the conjunctions holding it, rarest literal first."""
+        partners = self._partners_of.get(literal)
+        if partners is None:
+            name = self.literals.scanner.literals[literal]
+            partners = tuple(
+                (rule, tuple(other.encode() for other in sorted(conjunction - {name}, key=literal_cost)))
+                for rule in self.literals.rules_of[literal]
+                for conjunction in self.requirements[rule]
+                if name in conjunction
+            )
+            self._partners_of[literal] = partners
+        return partners
 
     def _lines(self, data: bytes, start: int, stop: int) -> list[bytes]:
         """The lines of the event ``data[start:stop]`` as the full pass materialises them (dropped lines left out)."""

@@ -21,9 +21,10 @@ from __future__ import annotations
 import enum
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import BinaryIO, Callable, Iterator, Sequence
+from typing import BinaryIO
 
 from fingerlog.engine.linefind import dropped_finder, last_starts_finder, starts_finder
 
@@ -279,51 +280,60 @@ def _line_kind(data: bytes, start: int, grouping: Grouping) -> tuple[int, LineKi
     return end, grouping.classify(data, start, end)
 
 
-def _run_start_before(data: bytes, line: int, grouping: Grouping) -> int | None:
-    """Start of the last line before ``line`` (a line start) that starts a run, searched backwards.
+def _dropped(data: bytes, start: int, grouping: Grouping) -> bool:
+    """Whether the line at ``start`` is dropped, judged by the drop finder alone (no continuation match)."""
+    if grouping.drop is None:
+        return False
+    if start == 0:  # no newline before the first line for the finder to start at
+        return _line_kind(data, 0, grouping)[1] is LineKind.DROPPED
+    assert grouping.dropped_finder is not None
+    return grouping.dropped_finder.match(data, start - 1) is not None
 
-    None when there is none, or when the finder and the line's own judgement
-    disagree: the caller then walks line by line.
+
+def _run_start_at(data: bytes, line: int, end: int, grouping: Grouping) -> int | bool:
+    """Start of the run holding the (not dropped) line ``data[line:end]``, searched backwards from its end.
+
+    The finder judges the line itself first, so a line that starts a run is
+    judged once, as is every line it passes.  False when the chunk's first
+    line is reached and does not start a run (the walk settles that case).
     """
     finder = grouping.last_starts_finder
     assert finder is not None
-    high = line - 1  # the newline ending the line before: left out, it would judge ``line`` cut short
+    high = end
     while high > 0:
         found = finder.match(data, 0, high)
         if found is None:
             break
         start = found.end()
-        kind = _line_kind(data, start, grouping)[1]
-        if kind is LineKind.STARTS:
+        if start == line or not _dropped(data, start, grouping):
             return start
-        if kind is LineKind.CONTINUES:
-            return None
-        high = start - 1  # a dropped line: look before it
-    if line > 0 and _line_kind(data, 0, grouping)[1] is LineKind.STARTS:  # no newline before the first line
-        return 0
-    return None
+        high = start - 1  # a dropped line: look before it (its newline left out, the line before is judged whole)
+    return 0 if _line_kind(data, 0, grouping)[1] is LineKind.STARTS else False
 
 
-def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | None | bool:
+def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | bool | None:
     """:func:`_run_lines`, the run's edges found by searches that judge lines in C.
 
+    Each line is judged once, by the search that passes it: a line a finder
+    reports is taken as judged (only whether it is dropped is asked again).
     A run that is one event (no dropped line, at most ``max_lines`` lines) is
     returned as one span from its first line's start to its last line's end:
     all :func:`spans_at` needs of it.  Exact only where a line is judged whole,
-    in place: the caller checks that the chunk holds no ``\\r`` and no line
-    over the cap.  Returns False when the searches cannot settle the run (then
-    walk it line by line).
+    in place: the caller checks that the chunk holds no line over the cap, and
+    the lines judged here are checked for a ``\\r`` (only they need be: a
+    chunk-wide check cost a pass over every chunk).  Returns False when the
+    searches cannot settle the run (then walk it line by line).
     """
     starts, dropped_at = grouping.starts_finder, grouping.dropped_finder
     assert starts is not None
     line = data.rfind(b"\n", 0, position) + 1
-    end, kind = _line_kind(data, line, grouping)
-    if kind is LineKind.DROPPED:
+    if _dropped(data, line, grouping):
         return None
-    size = len(data)
-    run_start = line if kind is LineKind.STARTS else _run_start_before(data, line, grouping)
-    if run_start is None:
+    end = _line_end(data, line)
+    run_start = _run_start_at(data, line, end, grouping)
+    if run_start is False:
         return False
+    size = len(data)
     last = size - 1 if data.endswith(b"\n") else size  # where the chunk's last line ends
     run_end = end  # where the run's last line ends
     while run_end < last:
@@ -331,13 +341,13 @@ def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tup
         if found is None:
             run_end = last
             break
-        next_end, kind = _line_kind(data, found.start() + 1, grouping)
-        if kind is LineKind.STARTS:
+        if not _dropped(data, found.start() + 1, grouping):
             run_end = found.start()
             break
-        if kind is LineKind.CONTINUES:
-            return False
-        run_end = next_end  # a dropped line: the run goes on after it
+        run_end = _line_end(data, found.start() + 1)  # a dropped line: the run goes on after it
+    judged_end = _line_end(data, run_end + 1) if run_end < last else size  # the line after the run was judged too
+    if data.find(b"\r", run_start, judged_end) != -1:  # a CRLF line: the searches saw its \r, the walk drops it
+        return False
     hidden: set[int] = set()
     if dropped_at is not None:
         hidden = {found.start() + 1 for found in dropped_at.finditer(data, max(run_start - 1, 0), run_end)}
@@ -376,12 +386,13 @@ class LineNumbers:
 
 
 def line_bound_searchable(data: bytes, grouping: Grouping, line_cap_exceeded: bool) -> bool:
-    """Whether the finders judge this chunk's lines as the line-by-line walk does.
+    """Whether the finders may judge this chunk's lines (as the line-by-line walk does).
 
-    A line is judged without its ``\\r`` and cut at the line cap; a search sees
-    neither cut, so a chunk with either takes the walk.
+    A line is judged cut at the line cap and without its ``\\r``; a search sees
+    neither cut, so a chunk with a line over the cap takes the walk, and so
+    does a run whose lines hold a ``\\r`` (checked per run, where the finders ran).
     """
-    return grouping.starts_finder is not None and not line_cap_exceeded and b"\r" not in data
+    return grouping.starts_finder is not None and not line_cap_exceeded
 
 
 def spans_at(

@@ -203,10 +203,12 @@ def main() -> None:
     results: dict[str, float] = {}
     for workers in (1, 2):
         plain, packed = root / "plain" / "job", root / "gz" / "job"
-        results[f"fingerlog plain j{workers}"] = _timed([str(FINGERLOG), "scan", str(plain), *rules, "--jobs", str(workers), "--format", "json"])
-        results[f"rg plain j{workers}"] = _timed([str(RG), "-i", "-F", "-c", "-j", str(workers), "-f", str(root / "phrases.txt"), str(plain)])
-        results[f"fingerlog gz j{workers}"] = _timed([str(FINGERLOG), "scan", str(packed), *rules, "--jobs", str(workers), "--format", "json"])
-        results[f"rg gz j{workers}"] = _timed([str(RG), "-z", "-i", "-F", "-c", "-j", str(workers), "-f", str(root / "phrases.txt"), str(packed)])
+        scan = [str(FINGERLOG), "scan", *rules, "--jobs", str(workers), "--format", "json"]
+        grep = [str(RG), "-i", "-F", "-c", "-j", str(workers), "-f", str(root / "phrases.txt")]
+        results[f"fingerlog plain j{workers}"] = _timed([*scan, str(plain)])
+        results[f"rg plain j{workers}"] = _timed([*grep, str(plain)])
+        results[f"fingerlog gz j{workers}"] = _timed([*scan, str(packed)])
+        results[f"rg gz j{workers}"] = _timed([*grep, "-z", str(packed)])
     results["isal decompress j1"] = _isal(root / "gz")
     for name, seconds in results.items():
         print(f"{name:24s} {seconds:8.2f} s  {mb / seconds:8.1f} MB/s")

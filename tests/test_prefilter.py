@@ -56,7 +56,7 @@ def test_no_literals_finds_nothing() -> None:
 class TestCompiledDatabaseCache:
     """A literal set compiled once is loaded from the cache next time; a damaged entry is compiled anew."""
 
-    LITERALS = ["deadlock", "no valid host", "timed out"]
+    LITERALS = ("deadlock", "no valid host", "timed out")
     BUFFER = b"DEADLOCK found; No valid host was found; request Timed Out"
 
     def _entries(self, root: Path) -> list[Path]:

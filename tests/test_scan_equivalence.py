@@ -58,7 +58,9 @@ def _planted(corpus: Path) -> dict[str, list[str]]:
             tags = event.fields.get("tags", ())
             fmt = next((f for f in ("oslofmt", "syslog") if f in tags), "console")
             name = event.source if event.source in REAL_FILES else next(
-                n for n in REAL_FILES if PREFIX[fmt] and (fmt in n or (fmt == "oslofmt" and "screen" in n) or fmt == "console" and n == "console.html")
+                n for n in REAL_FILES
+                if PREFIX[fmt]
+                and (fmt in n or (fmt == "oslofmt" and "screen" in n) or (fmt == "console" and n == "console.html"))
             )
             first, *rest = (event.first("message") or "").split("\n")
             lines.setdefault(name, []).append(PREFIX[fmt] + first)
@@ -76,7 +78,7 @@ def real_job(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         middle = len(real) // 2  # planted lines sit between real ones, not at a chunk edge
         target = job / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"\n".join(real[:middle] + [extra] + real[middle:]) + b"\n")
+        target.write_bytes(b"\n".join([*real[:middle], extra, *real[middle:]]) + b"\n")
     return job
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from fingerlog.backends.literals import vanishes
 from fingerlog.backends.matcher import compile_query
-from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
 from fingerlog.engine.active import event_field_model
+from fingerlog.engine.filters import EventFieldModel, FileFilter, Verdict
 from fingerlog.mapping import load_mapping
 from fingerlog.query.parser import parse_query
 from fingerlog.sources import open_job
@@ -84,6 +84,6 @@ def test_event_field_model_covers_what_real_events_change(real_events: list) -> 
 @pytest.mark.parametrize("extra", [("a", "b"), ("multiline", "_grokparsefailure", "_dateparsefailure")])
 def test_variants_are_every_ordered_subset_appended(extra: tuple[str, ...]) -> None:
     model = EventFieldModel(own=frozenset(), appended={"tags": extra})
-    expected = {("f",) + tuple(c) for size in range(len(extra) + 1) for c in combinations(extra, size)}
+    expected = {("f", *c) for size in range(len(extra) + 1) for c in combinations(extra, size)}
     assert set(model.variants("tags", ("f",))) == expected
     assert model.variants("filename", ("x",)) == [("x",)]

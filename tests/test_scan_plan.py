@@ -36,14 +36,14 @@ RULES = [
 ]
 
 
-@pytest.fixture()
+@pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FINGERLOG_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("FINGERLOG_NO_CACHE", raising=False)
     return tmp_path / "cache" / "refusals"
 
 
-@pytest.fixture()
+@pytest.fixture
 def compiles(monkeypatch: pytest.MonkeyPatch) -> list[Node]:
     """The queries the plan compiles."""
     seen: list[Node] = []

@@ -76,7 +76,7 @@ class JobServer:
         if not target.is_file():
             return Response("not found", status=404)
         body = target.read_bytes()
-        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
         if request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag})
         self.bodies[name] += 1
@@ -123,6 +123,7 @@ def test_second_scan_downloads_nothing_and_offline_needs_no_server(httpserver, j
 
 
 def test_unreachable_build_url_is_one_clear_error(tmp_path):
-    result = CliRunner().invoke(main, ["scan", "http://127.0.0.1:9/t/x/build/abcdef012345", "--cache-dir", str(tmp_path), "--timeout", "2"])
+    url = "http://127.0.0.1:9/t/x/build/abcdef012345"
+    result = CliRunner().invoke(main, ["scan", url, "--cache-dir", str(tmp_path), "--timeout", "2"])
     assert result.exit_code == 1
     assert "127.0.0.1:9" in result.output and "Traceback" not in result.output

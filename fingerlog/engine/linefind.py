@@ -67,8 +67,9 @@ def _confine(pattern: sre_parse.SubPattern, flags: int) -> None:
             if argument != _NEWLINE:
                 rewritten.append(_not_newline(state))
         elif op is sre_constants.ANY:
-            if flags & re.DOTALL:
-                op, argument = sre_constants.NOT_LITERAL, _NEWLINE
+            if flags & re.DOTALL:  # any byte but a newline
+                rewritten.append((sre_constants.NOT_LITERAL, _NEWLINE))
+                continue
         elif op is sre_constants.IN:
             if _set_matches_newline(state, argument, flags):
                 rewritten.append(_not_newline(state))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from fingerlog.engine.plan import RuleLike, plan_for
 from fingerlog.engine.scan import JobScan, ScanProfile, scan_build, scan_job
@@ -33,7 +33,7 @@ _claimed: Synchronized[int] | None = None
 
 
 def _share_claims(counter: Synchronized[int]) -> None:
-    global _claimed
+    global _claimed  # noqa: PLW0603 - a pool initializer: each worker process is handed the shared counter
     _claimed = counter
 
 

@@ -135,7 +135,7 @@ class ScanPlan:
         #: rule indexes by the file fields their file-level clauses read.
         self.field_groups: dict[tuple[str, ...], tuple[int, ...]] = {}
         for index, rule in enumerate(self.rules):
-            self.field_groups[rule.file_field_names] = self.field_groups.get(rule.file_field_names, ()) + (index,)
+            self.field_groups[rule.file_field_names] = (*self.field_groups.get(rule.file_field_names, ()), index)
         #: per (event model, group, values of its fields): the group's file-level state (see active.active_rules).
         self.file_states: dict[Any, Any] = {}
         self._leaf_matchers: dict[Node, Matcher] = {}

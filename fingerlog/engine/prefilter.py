@@ -11,9 +11,11 @@ the literals come from.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 try:  # Hyperscan has wheels for x86-64 and arm64 only.
     import hyperscan
@@ -79,7 +81,7 @@ def _database(literals: tuple[str, ...]) -> Any:
             database.scratch = hyperscan.Scratch(database)
             database.scan(b"")  # fails for a database built for another CPU (a shared home directory)
             return database
-        except Exception:  # noqa: BLE001 - absent, damaged or foreign: compile it anew
+        except Exception:  # noqa: BLE001, S110 - absent, damaged or foreign: compile it anew
             pass
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
@@ -89,10 +91,8 @@ def _database(literals: tuple[str, ...]) -> Any:
         flags=[hyperscan.HS_FLAG_CASELESS] * len(literals),
     )
     if path is not None:
-        try:
+        with contextlib.suppress(OSError):  # an unwritable cache costs a later compile, not this scan
             put_entry(path, hyperscan.dumpb(database), keep=_MAX_DATABASES)
-        except OSError:  # an unwritable cache costs a later compile, not this scan
-            pass
     return database
 
 

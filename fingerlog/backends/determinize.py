@@ -36,7 +36,7 @@ SIMULATION_BUDGET = 300_000
 #: How many subset members a reversed determinization may visit in all before the
 #: simulation gives up the same way (a pattern whose UTF-8 automaton has ~100,000
 #: states and whose reverse needs thousands of large subsets).
-SUBSET_VISIT_BUDGET = 5_000_000
+SUBSET_VISIT_BUDGET = 1_000_000
 
 Edge = tuple[int, int, int]  # (min, max, dest): code points min..max lead to dest
 

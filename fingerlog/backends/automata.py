@@ -5,9 +5,10 @@ the automaton accepts all of it.  Python's ``re`` cannot say Lucene's RegExp
 (complement ``~``, intersection ``&``, numeric intervals ``<n-m>``, ``@``,
 ``#``, quoted strings, and ``\\d`` meaning a plain ``d``), so the RegExp
 syntax is parsed here exactly as ``org.apache.lucene.util.automaton.RegExp``
-(all syntax flags on, as ``RegexpQuery`` uses it) and evaluated by computing
-the set of end offsets each sub-expression can reach: polynomial in the term
-length whatever the pattern, so no pattern can make matching explode.
+(all syntax flags on, as ``RegexpQuery`` uses it) and evaluated as a lazily
+built DFA of its derivatives: linear in the term whatever the pattern. A regexp
+or wildcard whose automaton Lucene cannot determinize within 10,000 states is
+refused, as Elasticsearch fails such a query (``determinize.py``, ``compiled.py``).
 """
 
 from __future__ import annotations
@@ -539,7 +540,11 @@ def lucene_regexp(pattern: str) -> TermMatcher:
 
 @lru_cache(maxsize=2048)
 def _too_complex(pattern: str) -> bool:
-    """Whether RegexpQuery(pattern) throws TooComplexToDeterminizeException (cached: the check may take 0.1 s)."""
+    """Whether RegexpQuery(pattern) throws TooComplexToDeterminizeException.
+
+    Cached per pattern: milliseconds for ordinary patterns, but seconds for one whose
+    automata have thousands of states.
+    """
     limit = lucene.MAX_DETERMINIZED_STATES
     try:
         check_compiled(_lucene_automaton(_Parser(pattern).parse(), limit), limit)

@@ -11,9 +11,8 @@ module rebuilds, state for state, the automata Lucene's operations build
 ``Automata.makeInterval``), and counts the subsets its ``determinize`` would create.
 Minimization itself is ours (any algorithm gives the same minimal automaton), and so
 are the data structures; only the shapes of the automata fed to ``determinize`` are
-Lucene's. Then, as ``CompiledAutomaton`` does, the automaton is converted to UTF-8
-bytes (``utf8.py``) and determinized again, reversed too when its language is
-infinite (for the common suffix), each under the same limit.
+Lucene's (``x?`` is built as ``x{0,1}``: Lucene's ``optional`` makes the same
+automaton). What ``CompiledAutomaton`` determinizes next is in ``compiled.py``.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ class TooComplex(Exception):
 
 
 class BeyondBudget(Exception):
-    """The simulation grew past ``SIMULATION_BUDGET``; the answer is left to Lucene's benefit of doubt."""
+    """The simulation grew past ``SIMULATION_BUDGET`` or ``SUBSET_VISIT_BUDGET``: the pattern is taken as accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,15 +247,6 @@ def concatenate(parts: Sequence[Automaton]) -> Automaton:
                     builder.accept[base + s] = True
     if not builder.accept:
         builder.state()
-    return builder.finish()
-
-
-def optional(a: Automaton) -> Automaton:
-    builder = Builder()
-    builder.state(True)
-    if a.size:
-        builder.copy(a)
-        builder.epsilon(0, 1)
     return builder.finish()
 
 

@@ -138,6 +138,9 @@ _Regex = _Chars | _Literal | _AnyString | _EmptyLanguage | _Concat | _Union | _I
 
 _ANY_CHAR = _Chars(((0, 0x10FFFF),))
 
+#: Lucene reads repeat counts and interval bounds with ``Integer.parseInt``.
+_JAVA_INT_MAX = 2**31 - 1
+
 
 def _unbounded(inner: _Regex, minimum: int) -> _Regex:
     """``inner*``, ``inner+``, ``inner{n,}``.
@@ -226,7 +229,10 @@ class _Parser:
             self.pos += 1
         if start == self.pos:
             raise RegexpSyntaxError("integer expected", self.pos)
-        return int(self.s[start : self.pos])
+        value = int(self.s[start : self.pos])
+        if value > _JAVA_INT_MAX:  # Integer.parseInt fails
+            raise RegexpSyntaxError(f"number too large: {value}", start)
+        return value
 
     def complement(self) -> _Regex:
         if self.match("~"):
@@ -294,6 +300,8 @@ class _Parser:
         if not (low_text.isascii() and low_text.isdigit() and high_text.isascii() and high_text.isdigit()):
             raise RegexpSyntaxError("interval syntax error", start)
         low, high = sorted((int(low_text), int(high_text)))
+        if high > _JAVA_INT_MAX:  # Integer.parseInt fails
+            raise RegexpSyntaxError("interval syntax error", start)
         return _Interval(low, high, len(low_text) if len(low_text) == len(high_text) else 0)
 
 

@@ -188,7 +188,7 @@ REGEXPS: list[tuple[str, str, bool]] = [
 ]
 
 #: Patterns Lucene's RegExp parser refuses.
-BAD_REGEXPS: list[str] = ["a)b", "(ab", "[ab", "a{x}", '"ab', "<abc>", "<1-x>"]
+BAD_REGEXPS: list[str] = ["a)b", "(ab", "[ab", "a{x}", '"ab', "<abc>", "<1-x>", "<1-2147483648>", "a{0,2147483648}"]
 
 #: (fuzzy query text, whole term, accepted?): Levenshtein without transpositions, and
 #: FuzzyTermsEnum's rule that a candidate needs fewer edits than the shorter string has characters.

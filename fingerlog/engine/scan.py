@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, holds, key_literals, literal_cost
+from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, Requirement, holds, key_literals, literal_cost
 from fingerlog.backends.matcher import EventIndex
 from fingerlog.engine.active import ActiveRules, active_rules
-from fingerlog.engine.plan import PlannedRule, RuleLike, ScanPlan, plan_for
+from fingerlog.engine.plan import LiteralSet, PlannedRule, RuleLike, ScanPlan, plan_for
 from fingerlog.engine.triage import with_first_errors
 from fingerlog.engine.windows import (
     Chunk,
@@ -57,6 +57,52 @@ class ScanProfile:
         self.rule_calls[rule_id] = self.rule_calls.get(rule_id, 0) + 1
 
 
+class Confirmation:
+    """Which candidate rules an event's bytes may satisfy, checked before the event is decoded.
+
+    ``requirements`` maps a rule index to its requirement; ``literals`` is the
+    scanner keyed on them.  A conjunction an event satisfies has its key in
+    the event, so only the conjunctions holding a key literal found there are
+    checked; that literal is known to be there, and the event is lower-cased
+    only when such a conjunction has other literals.  The answer is the rules
+    whose requirement ``holds`` on the event, among those served by the keys found.
+    """
+
+    def __init__(self, literals: LiteralSet, requirements: Mapping[int, Requirement]) -> None:
+        self._literals, self._requirements = literals, requirements
+        self._partners_of: dict[int, tuple[tuple[int, tuple[bytes, ...]], ...]] = {}
+
+    def confirmed(self, data: bytes, start: int, end: int, literals: set[int]) -> set[int]:
+        """The rules confirmed in the event ``data[start:end]``, where the key literals ``literals`` were found."""
+        found: set[int] = set()
+        lowered = None
+        for literal in literals:
+            for rule, rest in self._partners(literal):
+                if rule in found:
+                    continue
+                if rest:
+                    if lowered is None:
+                        lowered = data[start:end].lower()
+                    if not all(other in lowered for other in rest):
+                        continue
+                found.add(rule)
+        return found
+
+    def _partners(self, literal: int) -> tuple[tuple[int, tuple[bytes, ...]], ...]:
+        """For a key literal: each (rule, other literals) of the conjunctions holding it, rarest literal first."""
+        partners = self._partners_of.get(literal)
+        if partners is None:
+            name = self._literals.scanner.literals[literal]
+            partners = tuple(
+                (rule, tuple(other.encode() for other in sorted(conjunction - {name}, key=literal_cost)))
+                for rule in self._literals.rules_of[literal]
+                for conjunction in self._requirements[rule]
+                if name in conjunction
+            )
+            self._partners_of[literal] = partners
+        return partners
+
+
 class _FileScan:
     """Scans one log file with the plan's rules that may match in it."""
 
@@ -71,7 +117,7 @@ class _FileScan:
         keyed = frozenset((i, key) for i, key in keys.items() if key is not None)
         self.fast = frozenset(i for i, _ in keyed)
         self.literals = plan.literal_set(keyed)
-        self._partners_of: dict[int, tuple[tuple[int, tuple[bytes, ...]], ...]] = {}
+        self._confirmed = Confirmation(self.literals, active).confirmed
         fmt = logfile.format
         self.grouping = Grouping(fmt.continuation, fmt.drop, MAX_EVENT_LINES, MAX_LINE_BYTES)
         self.bytes_read = 0
@@ -139,42 +185,6 @@ class _FileScan:
             found = self._confirmed(data, start, end, {occurrences[i][1] for i in inside})
             if found:
                 yield from self._evaluate(data, start, end, sorted(found), numbers.at)
-
-    def _confirmed(self, data: bytes, start: int, end: int, literals: set[int]) -> set[int]:
-        """The rules one of whose conjunctions holding a key literal found in ``data[start:end]`` is all there.
-
-        Checked on the event's bytes before it is decoded.  A conjunction an
-        event satisfies has its key in it, so one found there is all that
-        needs checking; the key itself is known to be there, and the event is
-        lower-cased only when some conjunction has other literals.
-        """
-        found: set[int] = set()
-        lowered = None
-        for literal in literals:
-            for rule, rest in self._partners(literal):
-                if rule in found:
-                    continue
-                if rest:
-                    if lowered is None:
-                        lowered = data[start:end].lower()
-                    if not all(other in lowered for other in rest):
-                        continue
-                found.add(rule)
-        return found
-
-    def _partners(self, literal: int) -> tuple[tuple[int, tuple[bytes, ...]], ...]:
-        """For a key literal: each (rule, other literals) of the conjunctions holding it, rarest literal first."""
-        partners = self._partners_of.get(literal)
-        if partners is None:
-            name = self.literals.scanner.literals[literal]
-            partners = tuple(
-                (rule, tuple(other.encode() for other in sorted(conjunction - {name}, key=literal_cost)))
-                for rule in self.literals.rules_of[literal]
-                for conjunction in self.requirements[rule]
-                if name in conjunction
-            )
-            self._partners_of[literal] = partners
-        return partners
 
     def _lines(self, data: bytes, start: int, stop: int) -> list[bytes]:
         """The lines of the event ``data[start:stop]`` as the full pass materialises them (dropped lines left out)."""

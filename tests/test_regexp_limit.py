@@ -8,7 +8,7 @@ of the limit: the exact boundary (a union whose determinization has exactly 10,0
 states, and one with 10,001), exponential patterns one step under and over, numeric
 intervals, bounded repeats, complements and intersections, and the determinizations
 ``CompiledAutomaton`` adds (the UTF-8 byte automaton, and its reverse for an infinite
-language, where a multi-byte ``é`` costs more states than ``a``). Lucene decides every
+language, where a multi-byte ``é`` or ``東`` costs more states than ``a``). Lucene decides every
 row in ``test_lucene_decides_each_row``.
 """
 
@@ -50,6 +50,9 @@ REGEXPS: list[tuple[str, str, bool]] = [
     ("reverse-class-over", "[ab]{13}a.*", True),
     ("reverse-of-intersection", "(.{12}a.*)&(.*b)", True),
     ("reverse-of-complement", "~(.{12}a.*)", True),
+    # CompiledAutomaton: a finite language, but 東's three bytes share a lead byte with `.`'s
+    ("utf8-three-byte-char-under", ".{0,10}東.{5}", False),
+    ("utf8-three-byte-char-over", ".{0,9}東.{6}", True),
     ("plain", "nova.compute.*", False),
 ]
 

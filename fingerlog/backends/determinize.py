@@ -452,23 +452,20 @@ def _subset_moves(edges: Sequence[Sequence[Edge]], subset: Iterable[int]) -> lis
 
 def _moves(edges: list[Edge]) -> list[tuple[int, int, frozenset[int]]]:
     """The disjoint code point ranges of ``edges`` with the set of states each leads to."""
-    events: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for lo, hi, dest in edges:
-        events[lo].append((dest, 1))
-        events[hi + 1].append((dest, -1))
+    events = sorted([(lo, 1, dest) for lo, _, dest in edges] + [(hi + 1, -1, dest) for _, hi, dest in edges])
     moves = []
     active: dict[int, int] = {}
     previous = -1
-    for point in sorted(events):
-        if active:
-            moves.append((previous, point - 1, frozenset(active)))
-        for dest, change in events[point]:
-            count = active.get(dest, 0) + change
-            if count:
-                active[dest] = count
-            else:
-                del active[dest]
-        previous = point
+    for point, change, dest in events:
+        if point != previous:
+            if active:
+                moves.append((previous, point - 1, frozenset(active)))
+            previous = point
+        count = active.get(dest, 0) + change
+        if count:
+            active[dest] = count
+        else:
+            del active[dest]
     return moves
 
 

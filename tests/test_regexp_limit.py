@@ -106,3 +106,11 @@ def test_rule_file_reports_the_refusal_at_the_pattern(tmp_path: Path) -> None:
     (problem,) = load_rules(path).problems
     assert (problem.code, problem.severity, problem.line, problem.column) == ("regexp-too-complex", Severity.ERROR, 3, 12)
     assert "Lucene cannot build /.*a.{13}/: too complex to determinize" in problem.message
+
+
+def test_rule_file_reports_a_refused_wildcard_at_the_term(tmp_path: Path) -> None:
+    path = tmp_path / "1.yaml"
+    path.write_text("query: >\n  tags:\"screen-n-cpu.txt\" AND\n  message:*A?????????????\n", encoding="utf-8")
+    (problem,) = load_rules(path).problems
+    assert (problem.code, problem.severity, problem.line, problem.column) == ("wildcard-too-complex", Severity.ERROR, 3, 3)
+    assert "Lucene cannot build the wildcard '*a?????????????': too complex to determinize" in problem.message

@@ -21,10 +21,10 @@ from typing import Any
 import yaml
 
 from fingerlog.backends.analysis import expanded_lower
-from fingerlog.backends.automata import RegexpSyntaxError, RegexpTooComplex, lucene_regexp
+from fingerlog.backends.automata import RegexpSyntaxError, RegexpTooComplex, WildcardTooComplex, lucene_regexp, wildcard
 from fingerlog.errors import FingerlogError
 from fingerlog.query.errors import QueryParseError, SourceLocation
-from fingerlog.query.nodes import Bool, Node, Regexp, Span
+from fingerlog.query.nodes import Bool, Node, Regexp, Span, Wildcard
 from fingerlog.query.parser import parse_query
 from fingerlog.rules.cache import cached
 from fingerlog.rules.model import KNOWN_KEYS, Problem, Rule, RuleSet, Severity
@@ -112,11 +112,12 @@ def _read(path: Path) -> bytes | OSError:
         return exc
 
 
-def _regexps(node: Node) -> list[Regexp]:
-    if isinstance(node, Regexp):
+def _automaton_leaves(node: Node) -> list[Regexp | Wildcard]:
+    """The regexps and wildcards of a query: Lucene builds their automata while parsing."""
+    if isinstance(node, (Regexp, Wildcard)):
         return [node]
     if isinstance(node, Bool):
-        return [found for clause in node.clauses for found in _regexps(clause.query)]
+        return [found for clause in node.clauses for found in _automaton_leaves(clause.query)]
     return []
 
 
@@ -240,7 +241,17 @@ class _RuleFile:
         except QueryParseError as exc:
             self.query_problem(exc, node, "query-syntax")
             return None
-        for regexp in _regexps(query):
+        for leaf in _automaton_leaves(query):
+            if isinstance(leaf, Wildcard):
+                try:
+                    wildcard(tuple(expanded_lower(part) if isinstance(part, str) else part for part in leaf.parts))
+                except WildcardTooComplex as exc:
+                    start = leaf.span.start if leaf.span else 0
+                    error = QueryParseError(str(exc), text, Span(start, start + 1))
+                    self.query_problem(error, node, "wildcard-too-complex")
+                    return None
+                continue
+            regexp = leaf
             try:
                 lucene_regexp(expanded_lower(regexp.pattern))  # Elasticsearch lower-cases it first
             except RegexpSyntaxError as exc:

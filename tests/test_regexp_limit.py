@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from fingerlog.backends.automata import RegexpTooComplex, WildcardTooComplex, lucene_regexp
+from fingerlog.backends.automata import RegexpSyntaxError, RegexpTooComplex, WildcardTooComplex, lucene_regexp
 from fingerlog.backends.matcher import compile_query
 from fingerlog.mapping import load_mapping
 from fingerlog.query import parse_query
@@ -114,3 +114,46 @@ def test_rule_file_reports_a_refused_wildcard_at_the_term(tmp_path: Path) -> Non
     (problem,) = load_rules(path).problems
     assert (problem.code, problem.severity, problem.line, problem.column) == ("wildcard-too-complex", Severity.ERROR, 3, 3)
     assert "Lucene cannot build the wildcard '*a?????????????': too complex to determinize" in problem.message
+
+
+#: long regexps that do not nest: (what the row shows, pattern, a keyword value it must match or not, matches?)
+LONG_REGEXPS: list[tuple[str, str, str, bool]] = [
+    ("3000-char-literal", "a" * 3000, "a" * 3000, True),
+    ("3000-char-literal-one-short", "a" * 3000, "a" * 2999, False),
+    ("1500-alternatives", "|".join(f"w{i}" for i in range(1500)), "w1499", True),
+    ("1500-groups-in-sequence", "(a|b)" * 1500, "ab" * 750, True),
+    ("1500-groups-one-char-off", "(a|b)" * 1500, "ab" * 749 + "ac", False),
+]
+
+
+@pytest.mark.parametrize(("name", "pattern", "value", "matches"), LONG_REGEXPS, ids=[r[0] for r in LONG_REGEXPS])
+def test_a_long_regexp_is_matched_whole(name: str, pattern: str, value: str, matches: bool) -> None:
+    """Sequences and alternations of thousands of pieces are kept as balanced trees: no RecursionError."""
+    assert lucene_regexp(pattern)(value) is matches
+
+
+@pytest.mark.lucene
+def test_lucene_agrees_on_the_long_regexps(lucene: Any) -> None:
+    docs = [{"_id": name, "fields": {"build_name": [value]}} for name, _, value, _ in LONG_REGEXPS]
+    queries = [f"build_name:/{pattern}/" for _, pattern, _, _ in LONG_REGEXPS]
+    answers = lucene.match(docs, queries, load_mapping("keyword"))
+    assert [name in answer for (name, *_), answer in zip(LONG_REGEXPS, answers, strict=True)] == [
+        matches for *_, matches in LONG_REGEXPS
+    ]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(" * 101 + "a" + ")" * 101, "~" * 101 + "a", "a" + "{1}" * 101, "&".join(["a"] * 102)],
+    ids=["groups", "complements", "repeats", "intersections"],
+)
+def test_a_regexp_nested_past_the_bound_is_refused_with_its_offset(pattern: str) -> None:
+    """Nesting (not length) is bounded: a located refusal instead of a RecursionError (docs/semantics.md, 25)."""
+    with pytest.raises(RegexpSyntaxError, match=r"nested more than 100 levels deep") as refused:
+        lucene_regexp(pattern)
+    assert 0 < refused.value.position <= len(pattern)
+
+
+def test_a_regexp_nested_to_the_bound_is_accepted() -> None:
+    assert lucene_regexp("(" * 100 + "a" + ")" * 100)("a")
+    assert not lucene_regexp("~" * 99 + "a")("a")

@@ -141,6 +141,22 @@ _ANY_CHAR = _Chars(((0, 0x10FFFF),))
 #: Lucene reads repeat counts and interval bounds with ``Integer.parseInt``.
 _JAVA_INT_MAX = 2**31 - 1
 
+#: How deeply groups, complements, intersections and repeats may nest in one regexp.
+#: Lucene's recursive parser goes until its thread's stack overflows; the parser,
+#: matcher and automaton builder here recurse once per level, so deeper patterns are
+#: refused with a located error instead of a ``RecursionError`` (docs/semantics.md,
+#: item 25).  Long sequences and alternations do not nest: they are kept as balanced
+#: trees, so a regexp of thousands of characters is fine.
+MAX_REGEXP_NESTING = 100
+
+
+def _balanced(items: list[_Regex], node: type[_Concat] | type[_Union]) -> _Regex:
+    """``items`` joined by ``node`` as a balanced tree: depth log n, the same leaves left to right."""
+    if len(items) == 1:
+        return items[0]
+    middle = len(items) // 2
+    return node(_balanced(items[:middle], node), _balanced(items[middle:], node))
+
 
 def _unbounded(inner: _Regex, minimum: int) -> _Regex:
     """``inner*``, ``inner+``, ``inner{n,}``.
@@ -158,6 +174,13 @@ class _Parser:
     def __init__(self, pattern: str) -> None:
         self.s = pattern
         self.pos = 0
+        self.depth = 0
+
+    def nested(self) -> None:
+        """Enter one more level of nesting (a group, ``~``, ``&``, a repeat); refuse past the bound."""
+        self.depth += 1
+        if self.depth > MAX_REGEXP_NESTING:
+            raise RegexpSyntaxError(f"nested more than {MAX_REGEXP_NESTING} levels deep (fingerlog's limit)", self.pos)
 
     def parse(self) -> _Regex:
         if not self.s:  # RegExp("") is the empty string (Lucene special-cases it: //)
@@ -187,26 +210,30 @@ class _Parser:
         return ch
 
     def union(self) -> _Regex:
-        node = self.intersection()
-        if self.match("|"):
-            node = _Union(node, self.union())
-        return node
+        options = [self.intersection()]
+        while self.match("|"):
+            options.append(self.intersection())
+        return _balanced(options, _Union)
 
     def intersection(self) -> _Regex:
         node = self.concatenation()
-        if self.match("&"):
+        if self.match("&"):  # right-nested, as Lucene builds (and minimizes) it: a&(b&c)
+            self.nested()
             node = _Intersection(node, self.intersection())
+            self.depth -= 1
         return node
 
     def concatenation(self) -> _Regex:
-        node = self.repeat()
-        if self.more() and not self.peek(")|&"):
-            node = _Concat(node, self.concatenation())
-        return node
+        pieces = [self.repeat()]
+        while self.more() and not self.peek(")|&"):
+            pieces.append(self.repeat())
+        return _balanced(pieces, _Concat)
 
     def repeat(self) -> _Regex:
         node = self.complement()
+        depth = self.depth
         while self.peek("?*+{"):
+            self.nested()
             if self.match("?"):
                 node = _Repeat(node, 0, 1)
             elif self.match("*"):
@@ -221,6 +248,7 @@ class _Parser:
                 if not self.match("}"):
                     raise RegexpSyntaxError("expected '}'", self.pos)
                 node = _Repeat(node, low, high) if high is not None else _unbounded(node, low)
+        self.depth = depth
         return node
 
     def integer(self) -> int:
@@ -236,7 +264,10 @@ class _Parser:
 
     def complement(self) -> _Regex:
         if self.match("~"):
-            return _Complement(self.complement())
+            self.nested()
+            node = _Complement(self.complement())
+            self.depth -= 1
+            return node
         return self.char_class()
 
     def char_class(self) -> _Regex:
@@ -279,9 +310,11 @@ class _Parser:
         if self.match("("):
             if self.match(")"):
                 return _Literal("")
+            self.nested()
             node = self.union()
             if not self.match(")"):
                 raise RegexpSyntaxError("expected ')'", self.pos)
+            self.depth -= 1
             return node
         if self.match("<"):
             return self.interval()

@@ -17,8 +17,8 @@ from conformance.cases import BAD_REGEXPS, CASES, DOCS, FUZZY, REGEXPS
 from conformance.random_queries import QueryGenerator
 from fingerlog.backends import automata, matcher
 from fingerlog.backends.analysis import analyze
-from fingerlog.backends.clauses import kept_clauses
 from fingerlog.backends.automata import RegexpSyntaxError, lucene_regexp
+from fingerlog.backends.clauses import kept_clauses
 from fingerlog.backends.matcher import EventIndex, QueryCompiler, compile_query
 from fingerlog.errors import FingerlogError
 from fingerlog.mapping import load_mapping, parse_mapping

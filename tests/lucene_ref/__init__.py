@@ -38,9 +38,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from fingerlog.mapping import FieldMapping, FieldMappings
 
@@ -102,6 +103,7 @@ def compiled_classes() -> Path:
             ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(staging), "-cp", _classpath(), *map(str, sources)],
             capture_output=True,
             text=True,
+            check=False,  # a failure is reported with javac's own messages below
         )
         if done.returncode != 0:
             raise RefereeFailure(f"javac failed:\n{done.stderr}")

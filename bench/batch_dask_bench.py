@@ -107,7 +107,7 @@ def bench_size(jobs: int, repeat: int) -> dict[str, float]:
         runs[SELF_STARTED].append(timed_batch(archive, rules, "dask-2", "--engine", "dask", "--jobs", "2"))
         # the running cluster lives only for its own run: its idle workers do not slow the other two
         with dask_config.set(QUIET_SETTINGS), LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:  # fmt: skip
+                dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:  # fmt: skip
             client.run(__import__, "fingerlog.engine.scan")  # workers warm, as on a running cluster
             runs[RUNNING].append(timed_batch(archive, rules, "dask-running", "--engine", "dask",
                                              "--scheduler", cluster.scheduler_address))  # fmt: skip

@@ -249,3 +249,26 @@ def test_compacting_an_s3_store_keeps_its_answers_and_a_later_batch_still_resume
     code, output = cli(*args)
     assert code == 0, output
     assert f"0 builds scanned, {JOBS} skipped, 0 failed" in output
+
+
+def test_scan_reads_one_job_in_s3_in_place_with_the_answers_of_its_local_copy(server: S3Server, archive) -> None:
+    plan, rules, _ = archive
+    build = next(b for b in plan if b.hits)
+    local = json.loads(CliRunner().invoke(main, ["scan", str(build.path), "--rules", str(rules), "--format", "json"]).stdout)
+    remote = CliRunner().invoke(main, ["scan", f"s3://archive/jobs/{build.path.name}", "--rules", str(rules), "--format", "json"])
+    assert remote.exit_code == 0, remote.output
+    found = json.loads(remote.stdout)
+
+    def answers(report: dict) -> list[tuple[str, str]]:
+        return sorted((hit["rule_id"], hit["event_id"]) for hit in report["hits"])
+
+    assert answers(found) == answers(local)
+    assert len(answers(found)) == sum(build.hits.values())
+
+
+def test_scan_of_a_missing_bucket_is_one_clear_line(server: S3Server, archive) -> None:
+    _, rules, _ = archive
+    result = CliRunner().invoke(main, ["scan", "s3://no-such-bucket/job", "--rules", str(rules)])
+    assert result.exit_code == 1
+    assert result.output.startswith("fingerlog: error: ") and "no-such-bucket" in result.output
+    assert "Traceback" not in result.output

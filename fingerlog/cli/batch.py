@@ -11,6 +11,7 @@ from fingerlog.cli.build_fields import parse_field_overrides
 from fingerlog.cli.options import S3_ENDPOINT_OPTION
 from fingerlog.engine.forkserver import DASK_WORKER_MODULES, LOCAL_WORKER_MODULES, start_fork_server
 from fingerlog.errors import UsageError
+from fingerlog.extras import require
 
 
 @click.command("batch")
@@ -66,6 +67,8 @@ def command(archives: tuple[str, ...], store: str, rules_dir: Path | None, mappi
     if not archives and manifest is None:
         raise UsageError("give at least one ARCHIVE, or a --manifest listing the jobs")
     overrides = parse_field_overrides(field_pairs)
+    if engine == "dask":
+        require("dask", "--engine dask")
     # the workers' fork server first: its imports (the engine, and Dask's) run on another core
     # while this process imports the driver's modules below, lists the archive and loads the rules
     if engine == "dask" and scheduler is None:

@@ -20,9 +20,11 @@ from fingerlog.engine.scan import ScanProfile, scan_build
 from fingerlog.errors import FingerlogError, UsageError
 from fingerlog.mapping import FieldMappings, load_mapping
 from fingerlog.records import BuildScan
+from fingerlog.remote.objectstore import check_reachable
 from fingerlog.report.scan_summary import RuleInfo, ScanReport, build_report
 from fingerlog.rules.loader import load_rules
 from fingerlog.rules.model import Rule, RuleSet, Severity
+from fingerlog.sources.remote import is_object_url
 
 if TYPE_CHECKING:
     from fingerlog.remote.download import FetchReport
@@ -86,7 +88,9 @@ def command(paths: tuple[str, ...], rules_dir: Path | None, mapping: str | None,
     URL is a Zuul build page (.../t/TENANT/build/UUID), its API URL, or a log
     directory URL: the build's files are downloaded (cached, see --cache-dir;
     --include/--exclude/--max-bytes limit them) and the build record gives
-    the build fields.  Several PATHs/URLs are scanned as separate builds.
+    the build fields.  PATH may also be s3://BUCKET/PREFIX of one job, read in
+    place (endpoint: $AWS_ENDPOINT_URL, credentials: the standard AWS chain).
+    Several PATHs/URLs are scanned as separate builds.
     Every fingerprint is evaluated as Elasticsearch 1.x would have; files
     that cannot be read are listed and the scan goes on.
 
@@ -174,7 +178,10 @@ def _scan_one(path: str, cleanup: ExitStack, rule_set: RuleSet, mapping: FieldMa
     """Scan the build at a PATH or URL argument (a URL's files are fetched to a temporary directory first)."""
     fetched: FetchReport | None = None
     location: str | Path = Path(path)
-    if _is_url(path):
+    if is_object_url(path):  # read in place, as `batch` reads an s3:// archive
+        check_reachable(path)
+        location = path
+    elif _is_url(path):
         # httpx and the Zuul client are imported only for URLs
         from fingerlog.remote.download import fetch_build
 

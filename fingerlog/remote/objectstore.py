@@ -15,6 +15,7 @@ import os
 import re
 
 from fingerlog.errors import FingerlogError
+from fingerlog.extras import require
 from fingerlog.sources.remote import is_object_url
 
 _SECRET = re.compile(r"(?i)(aws_secret_access_key|secret|signature|credential|x-amz-[a-z-]+)=[^&\s]+")
@@ -63,6 +64,7 @@ def check_reachable(url: str) -> None:
     """Fail early and clearly, before anything is written, when a remote location cannot be used."""
     if not is_object_url(url):
         return
+    require("s3", "an s3:// location")
     import fsspec
 
     try:

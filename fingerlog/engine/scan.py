@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, Requirement, holds, key_literals, literal_cost
 from fingerlog.backends.matcher import EventIndex
@@ -254,7 +254,7 @@ class _DocumentScan:
 class _Counting:
     """A stream wrapper counting the bytes a document scan reads."""
 
-    def __init__(self, stream: BinaryIO, scan: _DocumentScan) -> None:
+    def __init__(self, stream: IO[bytes], scan: _DocumentScan) -> None:
         self._stream, self._scan = stream, scan
 
     def read(self, size: int = -1) -> bytes:

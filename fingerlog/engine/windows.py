@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import BinaryIO
+from typing import IO
 
 from fingerlog.engine.linefind import dropped_finder, last_starts_finder, starts_finder
 
@@ -211,7 +211,7 @@ def _last_event_start(data: bytes, limit: int, grouping: Grouping) -> int:
     return 0
 
 
-def iter_chunks(stream: BinaryIO, grouping: Grouping, chunk_size: int = CHUNK_SIZE) -> Iterator[Chunk]:
+def iter_chunks(stream: IO[bytes], grouping: Grouping, chunk_size: int = CHUNK_SIZE) -> Iterator[Chunk]:
     """The stream's bytes as chunks of whole runs.
 
     The last, possibly unfinished run of a read is carried into the next

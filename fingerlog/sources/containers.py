@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, cast
 
 from fingerlog.records import SourceError
 from fingerlog.sources.gzipstream import GzipReader
@@ -43,7 +43,9 @@ class Entry:
     size: int
     #: modification time (seconds since the epoch), when the container keeps one.
     mtime: float | None
-    open: Callable[[], BinaryIO]
+    #: the member's stored bytes.  The archive members are io.RawIOBase wrappers, which typeshed
+    #: does not count as IO[bytes]; the readers use only what both have, so they are cast to it.
+    open: Callable[[], IO[bytes]]
     #: False for a streamed tar member: it can be opened once, before the next entry.
     reopenable: bool
     in_archive: bool
@@ -104,7 +106,12 @@ def directory_entries(root: Path, errors: list[SourceError]) -> Iterator[Entry]:
             if not stat.S_ISREG(info.st_mode):
                 errors.append(SourceError(rel, "unreadable", "not a regular file (a FIFO, socket or device): not read"))
                 continue
-            yield Entry(rel, info.st_size, info.st_mtime, lambda p=full: open(p, "rb"), True, False)  # noqa: SIM115 - an opener: the reader closes it
+            yield Entry(rel, info.st_size, info.st_mtime, partial(_open_file, full), True, False)
+
+
+def _open_file(path: Path) -> IO[bytes]:
+    """A plain file's opener (a named function: the type checker reads ``open``'s mode overloads)."""
+    return path.open("rb")
 
 
 def _walk_error(root: Path, exc: OSError, errors: list[SourceError]) -> None:
@@ -177,7 +184,7 @@ class _TarMember(io.RawIOBase):
     hands over its bytes up to the last step before the cut (``extractfile`` raises on a short
     read and loses the whole read: a 64 KiB sniff, a 1 MiB block)."""
 
-    def __init__(self, stream: BinaryIO, member: tarfile.TarInfo) -> None:
+    def __init__(self, stream: IO[bytes], member: tarfile.TarInfo) -> None:
         super().__init__()
         self._stream = stream
         self._next = member.offset_data
@@ -201,14 +208,15 @@ class _TarMember(io.RawIOBase):
         return n
 
 
-def _tar_opener(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], BinaryIO]:
-    def opener() -> BinaryIO:
+def _tar_opener(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], IO[bytes]]:
+    def opener() -> IO[bytes]:
         if member.issparse() or tar.fileobj is None:
             stream = tar.extractfile(member)
             if stream is None:
                 raise IsADirectoryError(member.name)
             return stream
-        return _TarMember(tar.fileobj, member)  # type: ignore[arg-type]
+        # fileobj: the binary file the tar was opened over (typeshed: a protocol without seek)
+        return cast("IO[bytes]", _TarMember(cast("IO[bytes]", tar.fileobj), member))  # a RawIOBase: see Entry.open
 
     return opener
 
@@ -248,10 +256,11 @@ def zip_local_entries(path: Path, root: str, errors: list[SourceError]) -> Itera
     for member in local_members(path, errors):
         if not member.name.endswith("/"):
             name = display_name(_inside(member.name, root))
-            yield Entry(name, member.size or 0, None, partial(LocalMemberStream, path, member), True, True)
+            yield Entry(name, member.size or 0, None, cast("Callable[[], IO[bytes]]", partial(LocalMemberStream, path, member)),
+                        True, True)
 
 
-def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
+def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
     """A zip member's bytes; its CRC is checked after all of them are handed over.
 
     zipfile checks the CRC inside the read that reaches the end and then
@@ -264,13 +273,13 @@ def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
     except (NotImplementedError, RuntimeError) as exc:  # a compression method or encryption zipfile lacks
         raise UnsupportedData(f"{info.filename}: {exc} (compression method {info.compress_type})") from None
     member._expected_crc = None  # type: ignore[attr-defined]
-    return _CheckedZipMember(member, info)
+    return cast("IO[bytes]", _CheckedZipMember(member, info))  # a RawIOBase: see Entry.open
 
 
 class _CheckedZipMember(io.RawIOBase):
     """``member`` read through, its CRC-32 computed per block and compared at the end."""
 
-    def __init__(self, member: BinaryIO, info: zipfile.ZipInfo) -> None:
+    def __init__(self, member: IO[bytes], info: zipfile.ZipInfo) -> None:
         super().__init__()
         self._member = member
         self._info = info

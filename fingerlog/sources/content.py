@@ -14,7 +14,7 @@ import codecs
 import io
 import re
 from enum import Enum
-from typing import BinaryIO
+from typing import IO
 
 #: bytes of the first block looked at to tell text from binary.
 PROBE_BYTES = 8192
@@ -72,7 +72,7 @@ def sniff_content(head: bytes) -> Content:
 class _Recoded(io.RawIOBase):
     """``inner``'s bytes changed block by block into ``\\n``-separated UTF-8."""
 
-    def __init__(self, inner: BinaryIO, content: Content) -> None:
+    def __init__(self, inner: IO[bytes], content: Content) -> None:
         super().__init__()
         self._inner = inner
         self._content = content
@@ -114,7 +114,7 @@ class _Recoded(io.RawIOBase):
 RECODED = frozenset({Content.UTF8_BOM, Content.UTF16, Content.UTF32, Content.CR_LINES})
 
 
-def as_lines(stream: BinaryIO, content: Content, buffer_size: int) -> BinaryIO:
+def as_lines(stream: IO[bytes], content: Content, buffer_size: int) -> IO[bytes]:
     """``stream`` as the scan reads it: recoded when ``content`` needs it, else unchanged."""
     if content not in RECODED:
         return stream

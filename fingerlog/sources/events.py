@@ -10,7 +10,7 @@ skipped and recorded as ``line-too-long``) and an event up to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from fingerlog.sources.streams import BLOCK
 
@@ -35,7 +35,7 @@ def _bounded(head: bytes, piece: bytes, over: bool, cap: int) -> tuple[bytes, bo
 
 
 def iter_lines(
-    stream: BinaryIO, on_long_line: Callable[[int], None], cap: int = MAX_LINE_BYTES
+    stream: IO[bytes], on_long_line: Callable[[int], None], cap: int = MAX_LINE_BYTES
 ) -> Iterator[tuple[int, bytes]]:
     """``(1-based number, line)`` without its ``\\n`` or ``\\r\\n``; a final unterminated line counts."""
     number = 0
@@ -58,7 +58,7 @@ def iter_lines(
         yield number, head[:-1] if head.endswith(b"\r") else head
 
 
-def iter_events(stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:
+def iter_events(stream: IO[bytes], logfile: LogFile) -> Iterator[Event]:
     """Every event of ``logfile`` read from ``stream`` (its decompressed bytes)."""
     fmt = logfile.format
     pending: list[bytes] = []

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from fingerlog.records import Event, Fields
 from fingerlog.sources import grok as g
@@ -175,7 +175,7 @@ class LogFormat:
         """The event with ``fields`` at lines ``first_line``-``last_line`` of ``logfile``."""
         return Event(fields, logfile.path, first_line, last_line, f"{logfile.path}:{first_line}")
 
-    def iter_events(self, stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:
+    def iter_events(self, stream: IO[bytes], logfile: LogFile) -> Iterator[Event]:
         """Every event of ``stream`` (a full pass; the engine prefers its windowed scan)."""
         return iter_events(stream, logfile)
 
@@ -208,8 +208,8 @@ class DocumentFormat(LogFormat):
         fields = document_fields(source)
         fields.update(logfile.fields)
         event_id = str(hit.get("_id", f"{logfile.path}:{first_line}"))
-        source = fields.get("filename", (logfile.path,))[0]
-        return Event(fields, source, first_line, last_line, event_id)
+        source_name = fields.get("filename", (logfile.path,))[0]
+        return Event(fields, source_name, first_line, last_line, event_id)
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ class ResponseFormat(DocumentFormat):
     Read whole, not streamed: a response holds at most the search's ``size`` hits.
     """
 
-    def iter_events(self, stream: BinaryIO, logfile: LogFile) -> Iterator[Event]:
+    def iter_events(self, stream: IO[bytes], logfile: LogFile) -> Iterator[Event]:
         try:
             events = events_from_response(json.loads(stream.read()), logfile.path)
         except (ValueError, DocumentError) as exc:

@@ -15,7 +15,7 @@ deflate block loses bytes, those its call decoded (at most ``STEP``).
 from __future__ import annotations
 
 import io
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from isal import isal_zlib
 
@@ -33,11 +33,12 @@ class GzipReader(io.RawIOBase):
     later read.
     """
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: IO[bytes]) -> None:
         super().__init__()
         self._raw = raw
         # private by name, but it is what isal.igzip itself reads with (in C since isal 1.4)
-        self._inflate = isal_zlib._GzipReader(raw, INPUT_STEP)
+        # its stub asks for a BinaryIO; it only calls readinto, which every stream given here has
+        self._inflate = isal_zlib._GzipReader(cast("BinaryIO", raw), INPUT_STEP)
         self._failure: EOFError | OSError | None = None
 
     def readable(self) -> bool:
@@ -51,11 +52,13 @@ class GzipReader(io.RawIOBase):
             return self._inflate.readinto(memoryview(buffer)[:STEP])
         except (EOFError, OSError) as exc:
             self._failure = exc
-        except isal_zlib.error as exc:  # a bad deflate block: not an OSError, unlike the others
+        # a bad deflate block: not an OSError, unlike the others (the stub declares `error` an instance, not a class)
+        except isal_zlib.error as exc:  # type: ignore[misc]
             self._failure = OSError(f"not a valid gzip stream: {exc}")
         decoded = self._inflate.tell() - before
         if decoded:
             return decoded
+        assert self._failure is not None  # only the except clauses above fall through here, each sets it
         raise self._failure
 
     def close(self) -> None:

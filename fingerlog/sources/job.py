@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from fingerlog.errors import FingerlogError
 from fingerlog.records import Build, Event, SourceError
@@ -72,10 +72,10 @@ class LogFile:
     _entry: Entry = field(repr=False)
     #: how the stored bytes become lines (UTF-16 and bare-CR files are recoded).
     content: Content = field(default=Content.TEXT, repr=False)
-    _pending: BinaryIO | None = field(default=None, repr=False)
+    _pending: IO[bytes] | None = field(default=None, repr=False)
     _recorded: dict[str, int] = field(default_factory=dict, repr=False)
 
-    def open_stream(self) -> BinaryIO:
+    def open_stream(self) -> IO[bytes]:
         """The decompressed bytes; a read error is recorded in ``errors`` and ends the stream.
 
         A member of a tar archive can be opened once, before the job's next file.
@@ -206,7 +206,7 @@ class Job:
         except (OSError, *READ_ERRORS) as exc:
             self.errors.append(SourceError(path, read_error_kind(exc), f"{type(exc).__name__}: {exc}"))
             return
-        fields = {k: (v,) for k, v in self.build.fields.items()}
+        fields: dict[str, tuple[str, ...]] = {k: (v,) for k, v in self.build.fields.items()}
         fmt = RESPONSE if is_search_response(head) else JSONL
         yield LogFile(path, fields, fmt, entry.size, self.errors, entry, _pending=stream)
 

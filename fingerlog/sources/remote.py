@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from fingerlog.records import SourceError
 from fingerlog.sources.build import METADATA_FILES, BuildMetadata
@@ -39,7 +39,7 @@ def _mtime(info: Mapping[str, Any]) -> float | None:
 
 
 def _entry(fs: Any, key: str, name: str, info: Mapping[str, Any]) -> Entry:
-    def opener() -> BinaryIO:
+    def opener() -> IO[bytes]:
         return fs.open(key, "rb", block_size=BLOCK_SIZE, cache_type="readahead")
 
     return Entry(name, int(info.get("size") or 0), _mtime(info), opener, True, False)

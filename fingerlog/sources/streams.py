@@ -15,7 +15,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import IO, cast
 
 from fingerlog.records import SourceError
 from fingerlog.sources.gzipstream import GzipReader
@@ -24,10 +24,12 @@ from fingerlog.sources.gzipstream import GzipReader
 BLOCK = 1 << 20
 
 #: compression suffix -> (codec name used in error kinds, opener over a binary file object).
-CODECS: dict[str, tuple[str, Callable[[BinaryIO], BinaryIO]]] = {
-    ".gz": ("gzip", GzipReader),  # type: ignore[dict-item]
-    ".bz2": ("bz2", lambda raw: bz2.BZ2File(raw, mode="rb")),  # type: ignore[dict-item]
-    ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # type: ignore[dict-item]  # noqa: SIM115 - an opener
+#: GzipReader is an io.RawIOBase, which typeshed does not count as an IO[bytes]; the
+#: readers below use only what both have (read, readinto, close), hence the cast.
+CODECS: dict[str, tuple[str, Callable[[IO[bytes]], IO[bytes]]]] = {
+    ".gz": ("gzip", lambda raw: cast("IO[bytes]", GzipReader(raw))),
+    ".bz2": ("bz2", lambda raw: bz2.BZ2File(raw, mode="rb")),
+    ".xz": ("xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),  # noqa: SIM115 - an opener
 }
 
 class ShrankWhileRead(OSError):
@@ -51,7 +53,7 @@ def codec_for(name: str) -> str | None:
 MAGIC: dict[str, bytes] = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ\x00"}
 
 
-def decompressing(raw: BinaryIO, name: str) -> tuple[BinaryIO, str | None]:
+def decompressing(raw: IO[bytes], name: str) -> tuple[IO[bytes], str | None]:
     """``raw`` decompressed by what its first bytes are; the suffix of ``name`` only breaks ties.
 
     Log servers often send ``.gz`` files with ``Content-Encoding: gzip``, so an
@@ -62,15 +64,16 @@ def decompressing(raw: BinaryIO, name: str) -> tuple[BinaryIO, str | None]:
     reports it corrupt).  Returns the stream and the suffix of the codec used
     (None: read as stored), which names the kind of a later read error.
     """
-    peekable = raw if hasattr(raw, "peek") else io.BufferedReader(raw, BLOCK)  # type: ignore[arg-type]
+    # a stream without peek is one of the io.RawIOBase wrappers (typed IO[bytes], see CODECS)
+    peekable = cast("io.BufferedReader", raw) if hasattr(raw, "peek") else io.BufferedReader(cast("io.RawIOBase", raw), BLOCK)
     head = peekable.peek(512)[:512]
     for suffix, magic in MAGIC.items():
         if head.startswith(magic):
             return CODECS[suffix][1](peekable), suffix
-    suffix = codec_for(name)
-    if suffix is None or (head and b"\x00" not in head and _mostly_text(head)):
+    named = codec_for(name)
+    if named is None or (head and b"\x00" not in head and _mostly_text(head)):
         return peekable, None
-    return CODECS[suffix][1](peekable), suffix
+    return CODECS[named][1](peekable), named
 
 
 def _mostly_text(head: bytes) -> bool:
@@ -107,9 +110,9 @@ class GuardedRaw(io.RawIOBase):
 
     def __init__(
         self,
-        inner: BinaryIO,
+        inner: IO[bytes],
         on_error: Callable[[BaseException], None],
-        owned: BinaryIO | None = None,
+        owned: IO[bytes] | None = None,
         expected_size: int | None = None,
     ) -> None:
         super().__init__()
@@ -118,7 +121,9 @@ class GuardedRaw(io.RawIOBase):
         self._owned = owned
         # readinto1 hands over what was decoded before a failure (readinto/read(n) of a
         # buffered stream would lose it) and writes straight into the caller's buffer.
-        self._readinto = getattr(inner, "readinto1", None) or inner.readinto
+        # (an IO[bytes] has no readinto in typeshed; every stream given here is an io.IOBase that has one)
+        self._readinto: Callable[[bytearray | memoryview], int | None] = (
+            getattr(inner, "readinto1", None) or cast("io.RawIOBase", inner).readinto)
         self._on_error = on_error
         self._failed = False
         #: the size a plain file had when listed: ending short of it is recorded.
@@ -156,7 +161,7 @@ class GuardedRaw(io.RawIOBase):
 
 
 def guarded(
-    raw: BinaryIO,
+    raw: IO[bytes],
     path: str,
     errors: list[SourceError],
     *,
@@ -177,7 +182,7 @@ def guarded(
     except READ_ERRORS as exc:  # its first block already fails (an archive cut inside it)
         errors.append(SourceError(path, error_kind(exc, "", in_archive), f"{type(exc).__name__}: {exc}"))
         raw.close()
-        return io.BufferedReader(io.BytesIO(b""))  # type: ignore[arg-type]
+        return io.BufferedReader(io.BytesIO(b""))
 
     def record(exc: BaseException) -> None:
         errors.append(SourceError(path, error_kind(exc, codec or "", in_archive), f"{type(exc).__name__}: {exc}"))

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from fingerlog.records import SourceError
 
@@ -85,7 +85,7 @@ def _unfollowable(flags: int, method: int, unknown_size: bool) -> str | None:
     return None
 
 
-def _deflate_end(raw: BinaryIO, offset: int) -> int | None:
+def _deflate_end(raw: IO[bytes], offset: int) -> int | None:
     """Where a deflated member ends, found by inflating it (its size is only after its data)."""
     raw.seek(offset)
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -104,7 +104,7 @@ def _deflate_end(raw: BinaryIO, offset: int) -> int | None:
     return offset + consumed
 
 
-def _skip_descriptor(raw: BinaryIO) -> None:
+def _skip_descriptor(raw: IO[bytes]) -> None:
     """Past the data descriptor after a member (its signature is optional; ZIP64 not supported)."""
     head = raw.read(4)
     raw.seek(12 if head == b"PK\x07\x08" else 8, io.SEEK_CUR)

@@ -68,6 +68,14 @@ def test_analyzer_and_catch_all_field_follow_es_1x(profile: str) -> None:
     assert all_field == {"type": "text", "analyzer": ANALYZER, "position_increment_gap": mapping.position_increment_gap}
 
 
+@pytest.mark.parametrize("profile", [p for p in available_mappings() if load_mapping(p).all_field])
+def test_a_target_without_a_catch_all_field_gets_no_copy_to_and_no_null_field(profile: str) -> None:
+    mapping = load_mapping(profile)
+    mappings = _mappings(index_template(mapping, Target(all_field=None)))
+    assert None not in mappings["properties"]  # was a property named null (json.dumps writes the key "null")
+    assert all("copy_to" not in spec for spec in mappings["properties"].values())
+
+
 @pytest.mark.parametrize(
     ("version", "path", "top_keys"),
     [

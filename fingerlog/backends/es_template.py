@@ -40,7 +40,7 @@ def field_spec(mapping: FieldMappings, target: Target, field: FieldMapping) -> d
     spec: dict[str, Any] = (
         _text(mapping, field.keyword_subfield) if field.kind is FieldKind.TEXT else {"type": "keyword"}
     )
-    if mapping.all_field:
+    if mapping.all_field and target.all_field is not None:
         spec["copy_to"] = target.all_field
     return spec
 
@@ -70,7 +70,7 @@ def index_template(
         }
     }
     properties = {name: field_spec(mapping, target, spec) for name, spec in sorted(mapping.fields.items())}
-    if mapping.all_field:
+    if mapping.all_field and target.all_field is not None:  # a target without one: a bare term reads every field
         properties[target.all_field] = _text(mapping, None)
     default = field_spec(mapping, target, mapping.default)
     mappings: dict[str, Any] = {

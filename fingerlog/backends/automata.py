@@ -94,8 +94,9 @@ class _EmptyLanguage:  # ``#``: matches no string at all
 
 @dataclass(frozen=True, slots=True)
 class _Concat:
-    left: _Regex
-    right: _Regex
+    # a matching state: derivatives concatenate a flattened form (see _State) with the rest
+    left: _State
+    right: _State
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class _Intersection:
 
 @dataclass(frozen=True, slots=True)
 class _Complement:
-    inner: _Regex
+    inner: _State  # a matching state: the derivative of a complement complements a derivative
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,7 +597,7 @@ def _too_complex(pattern: str) -> bool:
     return False
 
 
-def _lucene_automaton(node: _Regex, limit: int) -> lucene.Automaton:
+def _lucene_automaton(node: _State, limit: int) -> lucene.Automaton:
     """The automaton ``RegExp.toAutomaton`` builds: leaves as they are, every composite minimized.
 
     Nested unions and concatenations are one operation over all their operands, as
@@ -620,6 +621,8 @@ def _lucene_automaton(node: _Regex, limit: int) -> lucene.Automaton:
     elif isinstance(node, _Complement):
         built = lucene.complement(_lucene_automaton(node.inner, limit), limit)
     else:
+        # only a parse tree comes here: the flattened matching forms are made by _derive
+        assert isinstance(node, _Repeat)
         inner = _lucene_automaton(node.inner, limit)
         if node.maximum is None:
             built = lucene.repeat_at_least(inner, node.minimum)
@@ -628,7 +631,7 @@ def _lucene_automaton(node: _Regex, limit: int) -> lucene.Automaton:
     return lucene.minimize(built, limit)
 
 
-def _leaves(node: _Regex, kind: type) -> list[_Regex]:
+def _leaves(node: _State, kind: type) -> list[_State]:
     """The operands of a chain of ``kind`` nodes, left to right."""
     if isinstance(node, kind):
         assert isinstance(node, (_Concat, _Union))

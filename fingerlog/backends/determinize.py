@@ -539,10 +539,10 @@ def _minimal(a: Automaton) -> Automaton:
         touched: dict[int, list[int]] = defaultdict(list)
         for p in preimage:
             touched[block_of[p]].append(p)
-        for y, members in touched.items():
-            if len(members) == len(blocks[y]):
+        for y, entering in touched.items():
+            if len(entering) == len(blocks[y]):
                 continue
-            split = set(members)
+            split = set(entering)
             blocks[y] -= split
             new = len(blocks)
             blocks.append(split)

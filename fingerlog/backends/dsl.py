@@ -309,6 +309,7 @@ class DslCompiler(Visitor[Dsl | None]):
         for occur, (_, query) in replay_add_clause(
             compiled, lambda pair: pair[0].occur, lambda pair: pair[0].after_and, lambda pair: pair[1] is None
         ):
+            assert query is not None  # replay_add_clause leaves out the dropped (None) clauses
             groups[occur].append(query)
         if not any(groups.values()):
             return None  # QueryParserBase.getBooleanQuery: no clauses left -> null

@@ -46,7 +46,7 @@ def _rename(node: Node, mapping: FieldMappings, target: Target, findings: list[F
         findings.append(Finding(node.span, "no _all field in the target index: a bare term searches "
                                 "every field (index.query.default_field), not one concatenated field"))
     whole_value = not isinstance(node, Exists) and not is_analyzed(mapping, node.field)
-    return dataclasses.replace(node, field=target.field_name(node.field, whole_value=whole_value))  # type: ignore[type-var]
+    return dataclasses.replace(node, field=target.field_name(node.field, whole_value=whole_value))
 
 
 def for_modern_query_string(node: Node, mapping: FieldMappings, target: Target, findings: list[Finding]) -> Node:

@@ -185,9 +185,9 @@ def run_local(tasks: Sequence[BuildTask], spec: BatchSpec, *, jobs: int) -> Iter
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
-                task = next(queue, None)
-                if task is not None:
-                    pending.add(pool.submit(_run_in_worker, task))
+                following = next(queue, None)
+                if following is not None:
+                    pending.add(pool.submit(_run_in_worker, following))
     except BrokenProcessPool:
         raise BatchError(
             "a worker process died (killed, or out of memory) while scanning; the builds committed so far "

@@ -106,7 +106,7 @@ class FileQueries:
             return Verdict.UNKNOWN
         number = self._numbers.get(node)
         if number is None:
-            name = node.field  # type: ignore[union-attr]
+            name = node.field
             names = (name, name.rsplit(".", 1)[0]) if "." in name else (name,)
             number = self._numbers[node] = len(self.leaves)
             self.leaves.append(_Leaf(node, names))

@@ -25,14 +25,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-try:  # the regular-expression parser and compiler (inside ``re`` since 3.11)
-    from re import _compiler as sre_compile
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_compile  # type: ignore[no-redef]
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+# the regular-expression parser and compiler, private modules of ``re`` since 3.11 (the oldest Python
+# supported).  typeshed has no stubs for them (its sre_parse, under the old name, rejects bytes patterns).
+from re import _compiler as sre_compile  # type: ignore[attr-defined]
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 _NEWLINE = 10
 _REFUSED_AT = {sre_constants.AT_BEGINNING_STRING, sre_constants.AT_END_STRING}

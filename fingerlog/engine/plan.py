@@ -32,10 +32,13 @@ from fingerlog.records import Fields
 
 
 class RuleLike(Protocol):
-    """What the engine needs of a rule: its id and its parsed query."""
+    """What the engine needs of a rule: its id and its parsed query (read-only: rules are frozen)."""
 
-    id: str
-    query: Node
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def query(self) -> Node: ...
 
 
 class Matcher(Protocol):
@@ -134,8 +137,9 @@ class ScanPlan:
         self.rules: tuple[PlannedRule, ...] = tuple(planned)
         #: rule indexes by the file fields their file-level clauses read.
         self.field_groups: dict[tuple[str, ...], tuple[int, ...]] = {}
-        for index, rule in enumerate(self.rules):
-            self.field_groups[rule.file_field_names] = (*self.field_groups.get(rule.file_field_names, ()), index)
+        for index, planned_rule in enumerate(self.rules):
+            names = planned_rule.file_field_names
+            self.field_groups[names] = (*self.field_groups.get(names, ()), index)
         #: per (event model, group, values of its fields): the group's file-level state (see active.active_rules).
         self.file_states: dict[Any, Any] = {}
         self._leaf_matchers: dict[Node, Matcher] = {}
@@ -212,10 +216,10 @@ class ScanPlan:
             for index, literals in sorted(keyed, key=lambda pair: pair[0]):
                 for literal in sorted(literals):
                     serves.setdefault(literal, []).append(index)
-            literals = sorted(serves)
+            ordered = sorted(serves)
             found = LiteralSet(
-                scanner=make_scanner(literals, self.scanner_backend),
-                rules_of=tuple(tuple(serves[literal]) for literal in literals),
+                scanner=make_scanner(ordered, self.scanner_backend),
+                rules_of=tuple(tuple(serves[literal]) for literal in ordered),
             )
             self._literal_sets[keyed] = found
         return found

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 try:  # Hyperscan has wheels for x86-64 and arm64 only.
     import hyperscan
 except ImportError:  # pragma: no cover - exercised where hyperscan is missing
-    hyperscan = None
+    hyperscan = None  # type: ignore[assignment]  # the optional-module idiom: every use checks for None first
 
 import ahocorasick
 
@@ -72,14 +72,17 @@ def _database(literals: tuple[str, ...]) -> Any:
     Compiling costs 10-70 ms per literal set, loading ~0.1 ms: a scan of a
     small job would otherwise spend more time compiling than reading.
     """
-    identity = "\0".join((_DATABASE_FORMAT, hyperscan.__version__, *literals)).encode()
+    # the stub omits the package's __version__ (set by hyperscan/_version.py)
+    identity = "\0".join((_DATABASE_FORMAT, hyperscan.__version__, *literals)).encode()  # type: ignore[attr-defined]
     root = cache_root()
     path = None if root is None else root / "hyperscan" / f"{hashlib.sha256(identity).hexdigest()}.db"
     if path is not None:
         try:
             database = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
             database.scratch = hyperscan.Scratch(database)
-            database.scan(b"")  # fails for a database built for another CPU (a shared home directory)
+            # fails for a database built for another CPU (a shared home directory); the stub wrongly
+            # makes the match handler required (the extension's scan takes it as an optional keyword)
+            database.scan(b"")  # type: ignore[call-arg]
             return database
         except Exception:  # noqa: BLE001, S110 - absent, damaged or foreign: compile it anew
             pass

@@ -27,9 +27,10 @@ Entry = tuple[rule_cache.RuleCache, str]
 
 
 class Planned(Protocol):
-    """What a refusal depends on: the rule's query."""
+    """What a refusal depends on: the rule's query (read-only: rules are frozen)."""
 
-    query: Node
+    @property
+    def query(self) -> Node: ...
 
 
 def _identity(rule: Planned) -> str:

@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from fingerlog.backends.literals import ASCII_LOWERCASE_SOURCES, Requirement, holds, key_literals, literal_cost
 from fingerlog.backends.matcher import EventIndex
@@ -170,7 +170,7 @@ class _FileScan:
         positions = [position for position, _ in occurrences]
         if self.slow or exotic:
             for window in all_windows(data, self.grouping, chunk.first_line):
-                numbered: Callable[[int], int] = lambda _, first=window.first_line: first  # noqa: E731 - bound now
+                numbered = _on_line(window.first_line)
                 if exotic:  # no literal can be trusted in this chunk: every rule runs
                     yield from self._evaluate(data, window.start, window.end, sorted(self.fast.union(self.slow)),
                                               numbered)
@@ -234,7 +234,9 @@ class _DocumentScan:
 
     def hits(self) -> Iterator[Hit]:
         with self.logfile.open_stream() as stream:
-            for event in self.logfile.format.iter_events(_Counting(stream, self), self.logfile):
+            # _Counting passes every other attribute on to the stream, so it is one (cast: not by its class)
+            counted = cast("IO[bytes]", _Counting(stream, self))
+            for event in self.logfile.format.iter_events(counted, self.logfile):
                 text = "\n".join(event.fields.get("message", ())).encode("utf-8", "replace")
                 found = {rule for literal, _ in self.literals.scanner.scan(text) for rule in self.literals.rules_of[literal]}
                 if any(source in text for source in ASCII_LOWERCASE_SOURCES):
@@ -249,6 +251,11 @@ class _DocumentScan:
                     rule = self.plan.rules[index]
                     if _matches(rule, indexed, self.profile):
                         yield Hit(rule.id, event)
+
+
+def _on_line(number: int) -> Callable[[int], int]:
+    """A ``line_of`` for a window whose first line is known: its number, bound now for any offset."""
+    return lambda _: number
 
 
 class _Counting:

@@ -13,6 +13,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 from fingerlog.records import BuildScan, LogLine
 from fingerlog.sources import open_job
@@ -47,7 +48,7 @@ def first_error_lines(
     return tuple(found)
 
 
-def _error_lines(stream, source: str, limit: int) -> list[LogLine]:  # type: ignore[no-untyped-def]
+def _error_lines(stream: IO[bytes], source: str, limit: int) -> list[LogLine]:
     lines: list[LogLine] = []
     line_number, carry = 1, b""
     while len(lines) < limit:

@@ -24,16 +24,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import IO
+
+# the regular-expression parser, to read a drop pattern's shape: private modules of ``re`` since 3.11
+# (the oldest Python supported), which typeshed has no stubs for.
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import IO, Literal
 
 from fingerlog.engine.linefind import dropped_finder, last_starts_finder, starts_finder
-
-try:  # the regular-expression parser, to read a drop pattern's shape (inside ``re`` since 3.11)
-    from re import _constants as sre_constants
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
 
 #: Bytes read per chunk: big enough that per-chunk overhead vanishes, small enough to bound memory,
 #: and below glibc's largest mmap threshold (32 MiB): a smaller block is recycled from the heap
@@ -311,7 +309,7 @@ def _run_start_at(data: bytes, line: int, end: int, grouping: Grouping) -> int |
     return 0 if _line_kind(data, 0, grouping)[1] is LineKind.STARTS else False
 
 
-def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | bool | None:
+def _found_run_lines(data: bytes, position: int, grouping: Grouping) -> list[tuple[int, int]] | Literal[False] | None:
     """:func:`_run_lines`, the run's edges found by searches that judge lines in C.
 
     Each line is judged once, by the search that passes it: a line a finder

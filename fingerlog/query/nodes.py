@@ -46,11 +46,11 @@ WildcardPart = str | WildcardToken
 
 
 def _span() -> Span | None:
-    return field(default=None, compare=False, repr=False, kw_only=True)  # type: ignore[return-value]
+    return field(default=None, compare=False, repr=False, kw_only=True)
 
 
 def _boost() -> float | None:
-    return field(default=None, kw_only=True)  # type: ignore[return-value]
+    return field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ def fetch_builds(
     *,
     selection: Selection = Selection(),
     workers: int = 8,
-    on_build: Callable[[str, str], None] = lambda uuid, state: None,
+    on_build: Callable[[str, str], object] = lambda uuid, state: None,  # what it returns is ignored
 ) -> ArchiveReport:
     """Fetch every listed build not yet complete in ``archive``; keep the manifest current."""
     archive.mkdir(parents=True, exist_ok=True)

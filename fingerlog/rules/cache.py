@@ -110,7 +110,7 @@ def _rebuild(cls: type, values: tuple[object, ...]) -> object:
     names = _FROZEN_SLOTS.get(cls) or _frozen_slot_fields(cls)
     if names is None or len(names) != len(values):  # the class changed since the entry was written
         raise pickle.UnpicklingError(f"{cls.__name__}: not the fields stored")
-    new = object.__new__(cls)
+    new: object = object.__new__(cls)
     for name, value in zip(names, values):
         object.__setattr__(new, name, value)
     return new
@@ -220,7 +220,7 @@ def cached(locations: Sequence[str | Path], files: Sequence[tuple[str, bytes]], 
     slot, key = store.slot(locations), store.key(files, CODE_FINGERPRINT)
     found = store.get(slot, key, known)
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     value = compute()
     store.put(slot, key, value, known)
     return value

@@ -341,6 +341,7 @@ def query_location(rule: Rule, span: Span) -> SourceLocation:
     """Where ``span`` of ``rule.query_text`` is in the rule's file (for lint and check)."""
     source = rule.path.read_text(encoding="utf-8")
     root = yaml.compose(source, Loader=_YAML_LOADER)
+    assert root is not None  # the rule was loaded from this file: it is a YAML mapping, not empty
     for key, value in root.value:
         if key.value == "query" and isinstance(value, yaml.ScalarNode):
             return _location(source, str(rule.path), value, span)

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pyarrow as pa
@@ -94,8 +95,9 @@ def _write_day(con: duckdb.DuckDBPyConnection, root: Path, table: str, day: str,
 
     Reads only the day's own files; a day without rows (no errors, say) gets no file.
     """
-    sources = [parts_select(root, table, merged=is_merged, files=chosen, con=con, label="day")
-               for chosen, is_merged in ((files.parts[table], False), (files.merged[table], True)) if chosen]  # fmt: skip
+    # given files (never none here) and a connection, parts_select always returns a select
+    sources = cast("list[str]", [parts_select(root, table, merged=is_merged, files=chosen, con=con, label="day")
+               for chosen, is_merged in ((files.parts[table], False), (files.merged[table], True)) if chosen])  # fmt: skip
     if not sources:
         return 0
     schema = TABLES[table].schema

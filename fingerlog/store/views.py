@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import duckdb
 
@@ -37,6 +38,9 @@ from fingerlog.store.layout import (
 )
 from fingerlog.store.reports import BUILD_RULE_HITS_SQL, REPORTS, failure_statuses_sql
 from fingerlog.store.schema import TABLES, sql_type
+
+if TYPE_CHECKING:
+    from upath import UPath
 
 #: the window the reports cover when no ``days`` is given.
 DEFAULT_DAYS = 7
@@ -79,13 +83,16 @@ def parts_select(
     import pyarrow.dataset as ds
     from pyarrow.fs import FSSpecHandler, PyFileSystem
 
-    listed = sorted(part.path for part in base.glob(pattern)) if files is None else [f.path for f in files]
+    # a remote store and its files are UPaths (typed Path for the API they share): fsspec paths and filesystem
+    remote_base = cast("UPath", base)
+    listed = (sorted(part.path for part in remote_base.glob(pattern)) if files is None
+              else [cast("UPath", f).path for f in files])
     if not listed or con is None:
         return None
     partition = pa.schema([(key, pa.string()) for key in keys])
     name = f"{label}_{table}_{'merged' if merged else 'parts'}"
     con.register(name, ds.dataset(listed, schema=pa.unify_schemas([TABLES[table].schema, partition]), format="parquet",
-                                  filesystem=PyFileSystem(FSSpecHandler(store.fs)), partition_base_dir=base.path,
+                                  filesystem=PyFileSystem(FSSpecHandler(remote_base.fs)), partition_base_dir=remote_base.path,
                                   partitioning=ds.partitioning(partition, flavor="hive")))  # fmt: skip
     return f"SELECT *{merge} FROM {name}"
 
@@ -98,11 +105,12 @@ def _rules_select(store: Path, con: duckdb.DuckDBPyConnection | None) -> str | N
     import pyarrow.dataset as ds
     from pyarrow.fs import FSSpecHandler, PyFileSystem
 
-    files = sorted(part.path for part in store.glob("rules/*.parquet"))
+    remote = cast("UPath", store)  # see parts_select
+    files = sorted(part.path for part in remote.glob("rules/*.parquet"))
     if not files or con is None:
         return None
     con.register("remote_rules", ds.dataset(files, schema=TABLES["rules"].schema, format="parquet",
-                                            filesystem=PyFileSystem(FSSpecHandler(store.fs))))  # fmt: skip
+                                            filesystem=PyFileSystem(FSSpecHandler(remote.fs))))  # fmt: skip
     return "SELECT * FROM remote_rules"
 
 

@@ -53,7 +53,9 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 
 def _window_days(con: duckdb.DuckDBPyConnection) -> tuple[list[date], Any, Any]:
-    start, end = con.execute("SELECT window_start, as_of FROM report_params").fetchone()
+    row = con.execute("SELECT window_start, as_of FROM report_params").fetchone()
+    assert row is not None  # report_params is made with exactly one row (store.views)
+    start, end = row
     first, last = (start + timedelta(microseconds=1)).date(), end.date()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return days, start, end

@@ -26,8 +26,9 @@ check: $(STAMP)  ## prove every rule of rules/ against fixtures/ (also part of m
 test: $(STAMP)  ## run the test suite
 	$(PY) -m pytest -q
 
-lint: $(STAMP)  ## check the code with ruff (the rules and why: docs/lint.md)
+lint: $(STAMP)  ## check the code with ruff, then its types with mypy (the rules and why: docs/lint.md)
 	$(VENV)/bin/ruff check fingerlog tests bench
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)  ## scanning throughput against ripgrep and ISA-L (prints ratios)
 	$(PY) bench/scan_bench.py
@@ -40,4 +41,4 @@ bench-batch: $(STAMP)  ## batch throughput (1 and 2 workers, local and dask engi
 	$(PY) bench/batch_dask_bench.py
 
 clean:  ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .cache
+	rm -rf $(VENV) .pytest_cache .cache .mypy_cache

@@ -15,7 +15,10 @@ from fingerlog.remote.download import fetch_build
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Job directory to create or fill.")
 @remote_options
-def command(url: str, out_dir: Path, include, exclude, max_bytes, max_file_bytes, offline, cache_dir, downloads, timeout) -> None:
+def command(
+    url: str, out_dir: Path, include: tuple[str, ...], exclude: tuple[str, ...], max_bytes: int | None,
+    max_file_bytes: int | None, offline: bool, cache_dir: Path | None, downloads: int, timeout: float,
+) -> None:
     """Download a build's logs into a job directory with the server's layout.
 
     URL is a Zuul build page (.../t/TENANT/build/UUID), its API URL

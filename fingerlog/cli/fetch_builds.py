@@ -35,8 +35,12 @@ def _since(value: str | None) -> datetime | None:
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many builds.")
 @click.option("--out", "archive", required=True, type=click.Path(file_okay=False, path_type=Path), help="Archive directory.")
 @remote_options
-def command(zuul_url, tenant, project, job, pipeline, result, since, limit, archive,
-            include, exclude, max_bytes, max_file_bytes, offline, cache_dir, downloads, timeout) -> None:
+def command(
+    zuul_url: str, tenant: str, project: str | None, job: str | None, pipeline: str | None, result: str | None,
+    since: str | None, limit: int | None, archive: Path, include: tuple[str, ...], exclude: tuple[str, ...],
+    max_bytes: int | None, max_file_bytes: int | None, offline: bool, cache_dir: Path | None, downloads: int,
+    timeout: float,
+) -> None:
     """Download builds listed by Zuul's API into an archive that `fingerlog batch` reads.
 
     Each build becomes ARCHIVE/<uuid>/ (a job directory with

@@ -569,7 +569,7 @@ def lucene_regexp(pattern: str) -> TermMatcher:
     where building its automaton would need more than 10,000 states.
     """
     tree = _Parser(pattern).parse()
-    if _too_complex(pattern):
+    if _too_complex(tree):
         raise RegexpTooComplex(lucene.MAX_DETERMINIZED_STATES)
     matcher = _Matcher(tree)
 
@@ -581,15 +581,20 @@ def lucene_regexp(pattern: str) -> TermMatcher:
 
 
 @lru_cache(maxsize=2048)
-def _too_complex(pattern: str) -> bool:
-    """Whether RegexpQuery(pattern) throws TooComplexToDeterminizeException.
+def _too_complex(tree: _Regex) -> bool:
+    """Whether RegexpQuery throws TooComplexToDeterminizeException for the regexp parsed into ``tree``.
 
     Cached per pattern: milliseconds for ordinary patterns, but seconds for one whose
     automata have thousands of states.
     """
+    return _lucene_refuses(lambda limit: _lucene_automaton(tree, limit))
+
+
+def _lucene_refuses(build: Callable[[int], lucene.Automaton]) -> bool:
+    """Whether building an automaton (``build(limit)``), then ``CompiledAutomaton`` over it, exceeds the limit."""
     limit = lucene.MAX_DETERMINIZED_STATES
     try:
-        check_compiled(_lucene_automaton(_Parser(pattern).parse(), limit), limit)
+        check_compiled(build(limit), limit)
     except lucene.TooComplex:
         return True
     except lucene.BeyondBudget:
@@ -683,14 +688,7 @@ def _wildcard_too_complex(parts: tuple[WildcardPart, ...]) -> bool:
         else:
             assert isinstance(part, str)
             pieces.extend(lucene.char_ranges([(ord(ch), ord(ch))]) for ch in part)
-    limit = lucene.MAX_DETERMINIZED_STATES
-    try:
-        check_compiled(lucene.concatenate(pieces), limit)
-    except lucene.TooComplex:
-        return True
-    except lucene.BeyondBudget:
-        return False
-    return False
+    return _lucene_refuses(lambda _: lucene.concatenate(pieces))
 
 
 def fuzzy_edits(similarity: float, term: str) -> int:

@@ -168,22 +168,25 @@ def _check_reverse(a: Automaton, limit: int) -> None:
     if _reverse_deterministic(a):
         return  # Lucene's determinize returns a deterministic automaton as it is
     merged = merge_equal_states(a)
-    predecessors: list[list[tuple[int, int, int]]] = [[] for _ in range(merged.size)]
-    for source, edges in enumerate(merged.edges):
-        for lo, hi, dest in edges:
-            predecessors[dest].append((lo, hi, source))
+    predecessors = _incoming(merged)
     start = [edge for s in range(merged.size) if merged.accept[s] for edge in predecessors[s]]
     subset_states(start, predecessors, limit - 1)
 
 
 def _reverse_deterministic(a: Automaton) -> bool:
     """Lucene's flag on ``reverse(a)``: no state's incoming edges (nor all accept states' together) overlap."""
+    incoming = _incoming(a)
+    together = [edge for s in range(a.size) if a.accept[s] for edge in incoming[s]]
+    return all(deterministic_edges(list(edges)) for edges in [*incoming, together])
+
+
+def _incoming(a: Automaton) -> list[list[tuple[int, int, int]]]:
+    """Each state's incoming edges, as edges of the reversed automaton: (lo, hi, source)."""
     incoming: list[list[tuple[int, int, int]]] = [[] for _ in range(a.size)]
     for source, edges in enumerate(a.edges):
         for lo, hi, dest in edges:
             incoming[dest].append((lo, hi, source))
-    together = [edge for s in range(a.size) if a.accept[s] for edge in incoming[s]]
-    return all(deterministic_edges(list(edges)) for edges in [*incoming, together])
+    return incoming
 
 
 def _after_common_prefix(a: Automaton) -> int | None:

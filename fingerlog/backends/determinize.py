@@ -42,12 +42,11 @@ Edge = tuple[int, int, int]  # (min, max, dest): code points min..max lead to de
 
 
 class TooComplex(Exception):
-    """A determinization would need more than ``limit`` states (``counted`` False: presumed so)."""
+    """A determinization would need more than ``limit`` states."""
 
-    def __init__(self, limit: int, counted: bool = True) -> None:
+    def __init__(self, limit: int) -> None:
         super().__init__(f"more than {limit} states")
         self.limit = limit
-        self.counted = counted
 
 
 class BeyondBudget(Exception):
@@ -436,7 +435,7 @@ def subset_states(start: list[Edge], edges: Sequence[Sequence[Edge]], limit: int
         subset = work.popleft()
         visits += len(subset)
         if visits > SUBSET_VISIT_BUDGET:
-            raise TooComplex(limit, counted=False)
+            raise TooComplex(limit)  # presumed, not counted: see SUBSET_VISIT_BUDGET
         for _, _, target in _subset_moves(edges, subset):
             if target not in seen:
                 if len(seen) >= limit:
